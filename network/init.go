@@ -1,0 +1,157 @@
+package network
+
+import (
+	"errors"
+	"math"
+	"strconv"
+)
+
+// Stream kinds of the initialisation generator (see the package documentation).
+const (
+	streamWeights = 1
+	streamBias    = 2
+)
+
+// SplitMix64 is the small counter-based generator of the initialisation: Sebastiano
+// Vigna's SplitMix64. Its zero value is a valid stream; NewStream keys one.
+type SplitMix64 struct{ State uint64 }
+
+// NewStream returns the stream keyed by seed, a kind and an index:
+// state = mix(seed) ^ mix(kind<<32 | index).
+func NewStream(seed uint64, kind, index uint32) SplitMix64 {
+	return SplitMix64{State: mix64(seed) ^ mix64(uint64(kind)<<32|uint64(index))}
+}
+
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
+	z = (z ^ z>>27) * 0x94D049BB133111EB
+	return z ^ z>>31
+}
+
+// Uint64 returns the next 64 random bits.
+func (s *SplitMix64) Uint64() uint64 {
+	s.State += 0x9E3779B97F4A7C15
+	return mix64(s.State)
+}
+
+// Float64 returns a uniform number in [0, 1) with 53 random bits.
+func (s *SplitMix64) Float64() float64 {
+	return float64(s.Uint64()>>11) * (1.0 / (1 << 53))
+}
+
+// Uniform returns a uniform number in [−a, a).
+func (s *SplitMix64) Uniform(a float64) float64 {
+	return a * (2*s.Float64() - 1)
+}
+
+// InitParams returns the network's initial parameters: explicit weights and bias_init
+// as given, every other weight and bias drawn from U(−1/√fanIn, +1/√fanIn) with the
+// generator and draw order of the package documentation, τm and τr from the file. The
+// network must be valid.
+func (n *Network) InitParams() (*Params, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	ps := &Params{
+		Weights: make([][]float64, len(n.Projections)),
+		Biases:  make([][]float64, len(n.Populations)),
+		TauM:    make([][]float64, len(n.Populations)),
+		TauR:    make([][]float64, len(n.Populations)),
+	}
+	for pi := range n.Projections {
+		p := &n.Projections[pi]
+		s, t := n.Endpoints(pi)
+		rows, cols := n.Populations[t].Size, n.Populations[s].Size
+		w := make([]float64, rows*cols)
+		if p.Weights != nil {
+			for i := range rows {
+				copy(w[i*cols:(i+1)*cols], p.Weights[i])
+			}
+		} else {
+			seed := n.Seed
+			if p.Seed != nil {
+				seed = *p.Seed
+			}
+			g := NewStream(seed, streamWeights, uint32(pi))
+			a := 1 / math.Sqrt(float64(n.FanIn(t)))
+			for k := range w {
+				w[k] = g.Uniform(a)
+			}
+		}
+		ps.Weights[pi] = w
+	}
+	for qi := range n.Populations {
+		q := &n.Populations[qi]
+		if q.Input {
+			continue
+		}
+		ps.TauM[qi] = append([]float64(nil), q.TauM...)
+		ps.TauR[qi] = append([]float64(nil), q.TauR...)
+		if !q.Bias {
+			continue
+		}
+		if q.BiasInit != nil {
+			ps.Biases[qi] = append([]float64(nil), q.BiasInit...)
+			continue
+		}
+		g := NewStream(n.Seed, streamBias, uint32(qi))
+		a := 1 / math.Sqrt(float64(n.FanIn(qi)))
+		b := make([]float64, q.Size)
+		for i := range b {
+			b[i] = g.Uniform(a)
+		}
+		ps.Biases[qi] = b
+	}
+	return ps, nil
+}
+
+// CheckParams reports whether ps has the shapes of n's parameters and finite values.
+func (n *Network) CheckParams(ps *Params) error {
+	if ps == nil {
+		return errors.New("network: no parameters; use InitParams")
+	}
+	var errs []error
+	if len(ps.Weights) != len(n.Projections) {
+		return errors.New("network: parameters are for another network: the number of projections differs")
+	}
+	if len(ps.Biases) != len(n.Populations) || len(ps.TauM) != len(n.Populations) || len(ps.TauR) != len(n.Populations) {
+		return errors.New("network: parameters are for another network: the number of populations differs")
+	}
+	bad := func(what string, got, want int) {
+		errs = append(errs, errors.New("network: parameters: "+what+" has "+strconv.Itoa(got)+" values, want "+strconv.Itoa(want)))
+	}
+	for pi := range n.Projections {
+		s, t := n.Endpoints(pi)
+		if want := n.Populations[s].Size * n.Populations[t].Size; len(ps.Weights[pi]) != want {
+			bad("projection "+strconv.Itoa(pi)+" weights", len(ps.Weights[pi]), want)
+		}
+	}
+	for qi, q := range n.Populations {
+		size := q.Size
+		wantB, wantT := 0, size
+		if q.Bias && !q.Input {
+			wantB = size
+		}
+		if q.Input {
+			wantT = 0
+		}
+		if len(ps.Biases[qi]) != wantB {
+			bad("population "+q.Name+" bias", len(ps.Biases[qi]), wantB)
+		}
+		if len(ps.TauM[qi]) != wantT {
+			bad("population "+q.Name+" tau_m", len(ps.TauM[qi]), wantT)
+		}
+		if len(ps.TauR[qi]) != wantT {
+			bad("population "+q.Name+" tau_r", len(ps.TauR[qi]), wantT)
+		}
+	}
+	for _, group := range [][][]float64{ps.Weights, ps.Biases, ps.TauM, ps.TauR} {
+		for _, v := range group {
+			if _, c := firstBad(v, func(x float64) bool { return !finite(x) }); c > 0 {
+				errs = append(errs, errors.New("network: parameters hold NaN or infinite values"))
+				return errors.Join(errs...)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
