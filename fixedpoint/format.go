@@ -101,16 +101,15 @@ func parseBits(s string) (int, error) {
 	if s[0] == '-' {
 		return 0, fmt.Errorf("negative; bit counts are at least 0")
 	}
-	if len(s) > 3 {
-		return 0, fmt.Errorf("too large; at most %d bits fit", MaxWidth)
-	}
-	n := 0
 	for _, c := range []byte(s) {
 		if c < '0' || c > '9' {
 			return 0, fmt.Errorf("not a decimal bit count")
 		}
-		n = n*10 + int(c-'0')
 	}
+	if len(s) > 3 {
+		return 0, fmt.Errorf("too large; at most %d bits fit", MaxWidth)
+	}
+	n, _ := strconv.Atoi(s)
 	return n, nil
 }
 
@@ -120,8 +119,11 @@ func (f Format) Validate() error {
 	if f.Int < 0 || f.Frac < 0 {
 		return fmt.Errorf("fixedpoint: format %s has a negative bit count; integer and fraction bits must be at least 0", f)
 	}
+	if f.Int > MaxWidth || f.Frac > MaxWidth {
+		return fmt.Errorf("fixedpoint: format %s is more than %d bits wide; at most %d fit the int64 container", f, MaxWidth, MaxWidth)
+	}
 	w := f.Width()
-	if w > MaxWidth || w < 0 { // w < 0: int overflow from absurd counts
+	if w > MaxWidth {
 		return fmt.Errorf("fixedpoint: format %s is %d bits wide; at most %d fit the int64 container", f, w, MaxWidth)
 	}
 	if w == 0 {
