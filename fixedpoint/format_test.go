@@ -74,9 +74,9 @@ func errString(err error) string {
 
 func TestFormatRange(t *testing.T) {
 	for _, tc := range []struct {
-		f              Format
-		width          int
-		min, max       int64
+		f               Format
+		width           int
+		min, max        int64
 		minF, maxF, lsb float64
 	}{
 		{Q(3, 12), 16, -32768, 32767, -8, 8 - 1.0/4096, 1.0 / 4096},

@@ -222,9 +222,9 @@ func TestFromFloatSpecial(t *testing.T) {
 		{math.Inf(1), f.Max(), 1},
 		{math.Inf(-1), f.Min(), 1},
 		{1e300, f.Max(), 1},
-		{0.5 / 4096, 0, 0},      // tie, to even
-		{1.5 / 4096, 2, 0},      // tie, to even
-		{-1.5 / 4096, -2, 0},    // tie, to even
+		{0.5 / 4096, 0, 0},             // tie, to even
+		{1.5 / 4096, 2, 0},             // tie, to even
+		{-1.5 / 4096, -2, 0},           // tie, to even
 		{7.99987792968750, f.Max(), 1}, // rounds up past Max
 	} {
 		for _, o := range allOverflows {
