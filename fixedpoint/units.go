@@ -16,7 +16,7 @@ var defaultUnits = map[Func]struct {
 	Tanh:          {"phi_in", "r", -8, 8, DefaultLUTSize},
 	TanhPrime:     {"phi_in", "r_prime", -8, 8, 2048},
 	Sigmoid:       {"phi_in", "r", -16, 16, DefaultLUTSize},
-	SigmoidPrime:  {"phi_in", "r_prime", -16, 16, 1024},
+	SigmoidPrime:  {"phi_in", "r_prime", -16, 16, 2048},
 	Softplus:      {"phi_in", "r", -16, 16, DefaultLUTSize},
 	SoftplusPrime: {"phi_in", "r_prime", -16, 16, 1024},
 	Exp:           {"exp_in", "exp_out", -12, 4, 2048},
