@@ -34,7 +34,7 @@ func (n *Net) optimize() {
 //	sgd:      θ ← θ − lr·g
 //	momentum: m ← μ·m + g;  θ ← θ − lr·m                       (PyTorch SGD, dampening 0)
 //	adam:     m ← m + (1−β1)(g − m);  v ← β2·v + (1−β2)·g²;
-//	          θ ← θ − (lr/(1−β1ᵗ))·m / (√v/√(1−β2ᵗ) + ε)        (PyTorch Adam, t = OptimizerSteps)
+//	          θ ← θ − (lr/(1−β1ᵗ))·m / (√v·(1/√(1−β2ᵗ)) + ε)    (PyTorch Adam, t = OptimizerSteps)
 func (n *Net) update(theta, g []float64, m *Moments) {
 	lr := n.LR
 	switch n.opt.Kind {
@@ -53,11 +53,13 @@ func (n *Net) update(theta, g []float64, m *Moments) {
 		t := float64(n.OptimizerSteps)
 		bc1 := 1 - math.Pow(b1, t)
 		bc2 := math.Sqrt(1 - math.Pow(b2, t))
-		step := lr / bc1
+		step, invBC2 := lr/bc1, 1/bc2
+		mm, vv, th := m.M[:len(g)], m.V[:len(g)], theta[:len(g)]
 		for i, gi := range g {
-			m.M[i] += (1 - b1) * (gi - m.M[i])
-			m.V[i] = b2*m.V[i] + (1-b2)*gi*gi
-			theta[i] -= step * m.M[i] / (math.Sqrt(m.V[i])/bc2 + eps)
+			mi := mm[i] + (1-b1)*(gi-mm[i])
+			vi := b2*vv[i] + (1-b2)*gi*gi
+			mm[i], vv[i] = mi, vi
+			th[i] -= step * mi / (math.Sqrt(vi)*invBC2 + eps)
 		}
 	}
 }
