@@ -152,7 +152,7 @@ func (g *generator) transform(dst []float64, label int) {
 	// 3. Scale.
 	scale := float64(cfg.ScaleCoeff*(g.rs.Float64()-0.5)) + 1
 	for i := range x {
-		x[i] *= scale
+		x[i] = float64(x[i] * scale)
 	}
 
 	// 4. Translate: rotate right by k.
@@ -164,7 +164,7 @@ func (g *generator) transform(dst []float64, label int) {
 
 	// 5. Correlated noise fills the exact zeros (the padding); it is drawn regardless.
 	for i := range g.noise {
-		g.noise[i] = cfg.CorrNoiseScale * g.rs.NormFloat64()
+		g.noise[i] = float64(cfg.CorrNoiseScale * g.rs.NormFloat64())
 	}
 	smoothReflect(g.smooth, g.noise, &g.weights)
 	for i, v := range x {

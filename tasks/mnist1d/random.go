@@ -114,7 +114,7 @@ func (r *RandomState) NormFloat64() float64 {
 			break
 		}
 	}
-	f := math.Sqrt(-2 * math.Log(r2) / r2)
+	f := math.Sqrt(-2 * logCR(r2) / r2)
 	r.gauss = f * x1
 	r.hasGauss = true
 	return f * x2
