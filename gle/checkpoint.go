@@ -18,7 +18,7 @@ import (
 //	u32            contexts
 //	i64 i64 f64    Steps, OptimizerSteps, LR
 //	f64            Loss of the last step
-//	u8             flags: 1 the last step had a target, 2 it had labels, 4 plateau state follows
+//	u8             flags: 1 the last step had a target, 2 it had labels, 4 plateau state follows, 8 frozen
 //	[f64 i64 i64]  plateau Best, Bad, Epochs
 //	u32, i64…      labels of the last step (count, values)
 //	u32            number of arrays, then for each: bytes name, u32 count, f64… values
@@ -115,6 +115,9 @@ func (n *Net) AppendCheckpoint(dst, blob []byte) ([]byte, error) {
 	}
 	if n.Plateau != nil {
 		flags |= 4
+	}
+	if n.Frozen {
+		flags |= 8
 	}
 	dst = append(dst, flags)
 	if s := n.Plateau; s != nil {
@@ -254,6 +257,7 @@ func (n *Net) Restore(buf []byte) (blob []byte, err error) {
 	}
 	n.Steps, n.OptimizerSteps, n.LR, n.Loss = steps, optSteps, lr, loss
 	n.hasTarget = flags[0]&1 != 0
+	n.Frozen = flags[0]&8 != 0
 	copy(n.labelBuf, labels)
 	n.Labels = nil
 	if flags[0]&2 != 0 {

@@ -47,6 +47,10 @@ type Net struct {
 	// Plateau is the reduce-on-plateau schedule's state (nil without one).
 	Plateau *PlateauState
 
+	// Frozen suspends learning: while true, Step still computes the gradients but does
+	// not step the optimizer (a warm-up without learning).
+	Frozen bool
+
 	inWidth, outWidth int
 	hasTarget         bool
 	labelBuf          []int
@@ -433,7 +437,7 @@ func (n *Net) step(x, y []float64, hasTarget bool) error {
 		copy(q.EBottom, q.eNext)
 	}
 	n.Steps++
-	if n.Learns() {
+	if n.Learns() && !n.Frozen {
 		n.optimize()
 	}
 	return nil
