@@ -13,8 +13,8 @@ const (
 	LagLineDt           = 0.01
 	LagLineTauR         = 0.1
 	LagLineContexts     = 100
-	LagLineHalfPeriod   = 200 // steps
-	LagLineSmoothSigma  = 5.0 // steps
+	LagLineHalfPeriod   = 200    // steps
+	LagLineSmoothSigma  = 5.0    // steps
 	LagLineWarmupSteps  = 5000   // 50 time units without learning
 	LagLinePaperSteps   = 400000 // 4000 time units of learning
 	LagLineLR           = 1e-4
