@@ -8,7 +8,6 @@ import (
 	"github.com/glemu/glemu/gle"
 )
 
-
 func TestSmoothedSquareWave(t *testing.T) {
 	w := SmoothedSquareWave(200, 5)
 	if len(w) != 400 {
@@ -86,8 +85,9 @@ func TestLagLineIsSeededAndFollowsTheSpec(t *testing.T) {
 // implementation. With lag-net's LI-type units (τm = 1, τr = 0.1) GLE replaces the
 // exact adjoint I⁺_τm D⁻_τr by the causal D⁺_τm I⁻_τr: the phase is right but the gain
 // is inverted, |1 + iωτm|/|1 + iωτr| instead of its reciprocal, so at the input's
-// frequencies (ω = 0.49 … 1.98) an LI unit’s error carries |1 + iωτm|²/|1 + iωτr|² = 1.2–4.7× the gain it should relative to an
-// LE unit’s, which rotates gradients that mix both kinds of rows. One layer below the
+// frequencies (ω = 0.49 … 1.98) an LI unit's error carries |1 + iωτm|²/|1 + iωτr|² =
+// 1.2–4.7 times the gain it should, relative to an LE unit's; this rotates gradients
+// that mix both kinds of rows. One layer below the
 // output (h0→h1, 4 weights) this costs little: measured 0.93–0.99, asserted > 0.9. Two
 // layers below (x→h0, 2 weights, one LE and one LI row) the rotation compounds:
 // measured 0.08–0.99 (mean 0.84) over seeds 1–10. There we assert what the learning
