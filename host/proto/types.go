@@ -108,4 +108,8 @@ const (
 	// FlagError marks a failure: a RESPONSE whose request failed (the payload after the
 	// reference is the error text), or a HELLO reply that refuses the session.
 	FlagError Flags = 1 << 1
+	// FlagPoll on an ACK asks the receiver to answer with its own ACK at once: a sender
+	// waiting for room in the receiver's buffer polls, since the ACK that would have
+	// reported the room may have been lost.
+	FlagPoll Flags = 1 << 2
 )
