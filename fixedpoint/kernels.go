@@ -16,15 +16,29 @@ import "fmt"
 // Dot returns Σ a[i]·b[i] with int32 wrapping accumulation; len(a) must equal len(b).
 func Dot(a, b []int16) int32 {
 	if len(a) != len(b) {
-		panic(fmt.Sprintf("fixedpoint: Dot of lengths %d and %d", len(a), len(b)))
+		panicLengths(len(a), len(b))
+	}
+	if useKernel == kernelVNNI && len(a) > 0 {
+		return dotVNNI(&a[0], &b[0], len(a)) // the hot case, one call deep
 	}
 	return dot(a, b)
+}
+
+// Kernel implementations; useKernel (per architecture) selects one.
+const (
+	kernelGo = iota
+	kernelAVX2
+	kernelVNNI
+)
+
+func panicLengths(a, b int) {
+	panic(fmt.Sprintf("fixedpoint: Dot of lengths %d and %d", a, b))
 }
 
 // DotPlain is the reference loop of Dot.
 func DotPlain(a, b []int16) int32 {
 	if len(a) != len(b) {
-		panic(fmt.Sprintf("fixedpoint: Dot of lengths %d and %d", len(a), len(b)))
+		panicLengths(len(a), len(b))
 	}
 	var s int32
 	for i, x := range a {
