@@ -114,7 +114,7 @@ way; NaN converts to 0 and ±Inf saturate.
 Per-population scale factors chosen by the compiler are not formats: they are
 power-of-two shift registers applied on top of these formats (Var.Shift, one rounding),
 so a population whose rates are small may read them as r·2^s. The learning rate is the
-multiplier register `+"`lr`"+` times 2^−k for a shift register k. Only register widths
+multiplier register ` + "`lr`" + ` times 2^−k for a shift register k. Only register widths
 are declared here.
 
 ## Stochastic-rounding generator
@@ -202,9 +202,9 @@ behaviour), for the default units built from the table above:
 	p(`
 ## Kernels
 
-The chip's hot loop runs on raw int16 operands (weights in `+"`w`"+`, rates on the rate
+The chip's hot loop runs on raw int16 operands (weights in ` + "`w`" + `, rates on the rate
 bus, errors on the error bus). Products of two int16 are exact in int32; sums wrap
-modulo 2^32, exactly as the `+"`mac`"+` and `+"`mac_t`"+` accumulators above declare and
+modulo 2^32, exactly as the ` + "`mac`" + ` and ` + "`mac_t`" + ` accumulators above declare and
 as AVX-512 VNNI vpdpwssd does. Wrapping addition is associative, so the order of lanes
 in a SIMD kernel cannot change a result. Each kernel has a plain reference loop and a
 fast implementation chosen at run time (AVX-512 VNNI, AVX2, or unrolled Go), tested bit
@@ -223,7 +223,7 @@ The weight update for C contexts (a is C×rows, b is C×cols), per synapse (i, j
     q = ⌊(t + (R >> (64−Shift))) / 2^Shift⌋             stochastic rounding, R = draw((Row0+i)·Cols + Col0+j)
     w = clamp(w + q, Min, Max)                          saturations counted
 
-Mult is the learning-rate multiplier register (format `+"`lr`"+`, fl fraction bits) and
+Mult is the learning-rate multiplier register (format ` + "`lr`" + `, fl fraction bits) and
 Shift = fa + fb + fl + k − fw for a, b, w with fa, fb, fw fraction bits and the
 learning-rate shift register k; averaging over C = 2^c contexts adds c to Shift. With
 the default formats (ĕ on the error bus Q4.11, r on the rate bus Q3.12, w Q2.13, lr
