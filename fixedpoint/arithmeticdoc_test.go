@@ -225,10 +225,22 @@ The weight update for C contexts (a is C×rows, b is C×cols), per synapse (i, j
 
 Mult is the learning-rate multiplier register (format ` + "`lr`" + `, fl fraction bits) and
 Shift = fa + fb + fl + k − fw for a, b, w with fa, fb, fw fraction bits and the
-learning-rate shift register k; averaging over C = 2^c contexts adds c to Shift. With
-the default formats (ĕ on the error bus Q4.11, r on the rate bus Q3.12, w Q2.13, lr
-UQ1.15) Shift = 11 + 12 + 15 + k − 13 = 25 + k. The stream is the weight variable's
-Stream(seed, 0, step).
+learning-rate shift register k; averaging over C = 2^c contexts adds c to Shift.
 `)
+	frac := func(name string) int {
+		v, ok := tb.Lookup(name)
+		if !ok {
+			t.Fatalf("the table has no %q", name)
+		}
+		return v.Format.Frac
+	}
+	fa, fb, fl, fw := frac("err_bus"), frac("rate_bus"), frac("lr"), frac("w")
+	p("With the default formats (ĕ on the error bus %s, r on the rate bus %s, w %s, lr\n%s) Shift = %d + %d + %d + k − %d = %d + k. The stream is the weight variable's\nStream(seed, 0, step).\n",
+		fmtOf(tb, "err_bus"), fmtOf(tb, "rate_bus"), fmtOf(tb, "w"), fmtOf(tb, "lr"), fa, fb, fl, fw, fa+fb+fl-fw)
 	return b.Bytes()
+}
+
+func fmtOf(tb Table, name string) Format {
+	v, _ := tb.Lookup(name)
+	return v.Format
 }
