@@ -7,6 +7,8 @@ import "golang.org/x/sys/cpu"
 var (
 	hasAVX2 = cpu.X86.HasAVX2
 	hasVNNI = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI
+	// hasDQ gates the AVX-512 weight update (vpmullq); BMI2 (shlx) comes with AVX-512.
+	hasDQ = cpu.X86.HasAVX512DQ && cpu.X86.HasBMI2
 	// useKernel selects the implementation; tests switch it to cover every path the
 	// CPU supports.
 	useKernel = pickKernel()
@@ -132,6 +134,67 @@ func matTVec(dst []int32, w []int16, stride int, e []int16) {
 	}
 }
 
+//go:noescape
+func outerRowAVX512(w *int16, t *int64, b *int16, n int, am int64, ctr uint64, shift uint64, lo, hi int64) uint64
+
+// outerChunk is how many columns of a multi-context row are summed (in Go, int64) before
+// the assembly rounds and adds them.
+const outerChunk = 256
+
 func outerUpdate(w []int16, stride int, a, b []int16, rows, cols, contexts int, p OuterParams, c *Counters) {
-	outerUpdateGo(w, stride, a, b, rows, cols, contexts, p, c)
+	n8 := cols &^ 7
+	if useKernel != kernelVNNI || !hasDQ || n8 == 0 {
+		outerUpdateGo(w, stride, a, b, rows, cols, contexts, p, c)
+		return
+	}
+	var t [outerChunk]int64
+	var sat uint64
+	lo, hi := int64(p.Min), int64(p.Max)
+	for i := 0; i < rows; i++ {
+		row := w[i*stride : i*stride+cols]
+		first := uint64(p.Row0+i)*uint64(p.Cols) + uint64(p.Col0) // SR index of row[0]
+		ctr := uint64(p.Stream) + first*golden
+		if contexts == 1 {
+			sat += outerRowAVX512(&row[0], nil, &b[0], n8, int64(a[i])*int64(p.Mult), ctr, uint64(p.Shift), lo, hi)
+		} else {
+			for j0 := 0; j0 < n8; j0 += outerChunk {
+				m := min(outerChunk, n8-j0)
+				ts := t[:m]
+				clear(ts)
+				for k := 0; k < contexts; k++ {
+					ak := int64(a[k*rows+i])
+					bk := b[k*cols+j0 : k*cols+j0+m]
+					for j, v := range bk {
+						ts[j] += ak * int64(v)
+					}
+				}
+				for j := range ts {
+					ts[j] *= int64(p.Mult)
+				}
+				sat += outerRowAVX512(&row[j0], &ts[0], nil, m, 0, ctr+uint64(j0)*golden, uint64(p.Shift), lo, hi)
+			}
+		}
+		// The last cols mod 8 synapses, as outerUpdatePlain does them.
+		for j := n8; j < cols; j++ {
+			var s int64
+			for k := 0; k < contexts; k++ {
+				s += int64(a[k*rows+i]) * int64(b[k*cols+j])
+			}
+			tv := s * int64(p.Mult)
+			r := mix(ctr + uint64(j)*golden)
+			q := tv>>p.Shift + int64((uint64(tv)&(1<<p.Shift-1)+r>>(64-p.Shift))>>p.Shift)
+			x := int64(row[j]) + q
+			if x > hi {
+				x = hi
+				sat++
+			} else if x < lo {
+				x = lo
+				sat++
+			}
+			row[j] = int16(x)
+		}
+	}
+	if c != nil {
+		c.Saturations += sat
+	}
 }

@@ -518,3 +518,107 @@ ta_store8:
 ta_done:
 	VZEROUPPER
 	RET
+
+// Lane offsets 0..7 for the stochastic-rounding counters.
+DATA lanes<>+0(SB)/8, $0
+DATA lanes<>+8(SB)/8, $1
+DATA lanes<>+16(SB)/8, $2
+DATA lanes<>+24(SB)/8, $3
+DATA lanes<>+32(SB)/8, $4
+DATA lanes<>+40(SB)/8, $5
+DATA lanes<>+48(SB)/8, $6
+DATA lanes<>+56(SB)/8, $7
+GLOBL lanes<>(SB), RODATA|NOPTR, $64
+
+// func outerRowAVX512(w *int16, t *int64, b *int16, n int, am int64, ctr uint64, shift uint64, lo, hi int64) uint64
+// One row of OuterUpdate, n a multiple of 8, eight synapses per step in int64 lanes:
+//   T = t[j] (t != nil) or am·b[j]
+//   R = mix(ctr + j·γ)                      (SplitMix64 finaliser, vpmullq)
+//   q = T >> shift + ((T & (2^shift−1)) + (R >> (64−shift))) >> shift
+//   w[j] = clamp(w[j] + q, lo, hi)           saturations returned
+// Needs AVX-512 F and DQ.
+TEXT ·outerRowAVX512(SB), NOSPLIT, $0-80
+	MOVQ w+0(FP), DI
+	MOVQ t+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ am+32(FP), AX
+	VPBROADCASTQ AX, Z20                 // am
+	MOVQ $0x9E3779B97F4A7C15, AX
+	VPBROADCASTQ AX, Z21                 // γ
+	VPMULLQ lanes<>(SB), Z21, Z22        // lane·γ
+	MOVQ ctr+40(FP), AX
+	VPBROADCASTQ AX, Z23
+	VPADDQ Z22, Z23, Z23                 // counters of lanes 0..7
+	MOVQ $8, AX
+	VPBROADCASTQ AX, Z22
+	VPMULLQ Z22, Z21, Z21                // 8γ: the step between chunks
+	MOVQ $0xBF58476D1CE4E5B9, AX
+	VPBROADCASTQ AX, Z24
+	MOVQ $0x94D049BB133111EB, AX
+	VPBROADCASTQ AX, Z25
+	MOVQ shift+48(FP), BX
+	VMOVQ BX, X26                        // shift count
+	MOVQ $64, AX
+	SUBQ BX, AX
+	VMOVQ AX, X27                        // 64 − shift
+	MOVQ $1, AX
+	SHLXQ BX, AX, AX
+	DECQ AX
+	VPBROADCASTQ AX, Z28                 // 2^shift − 1
+	MOVQ lo+56(FP), AX
+	VPBROADCASTQ AX, Z29
+	MOVQ hi+64(FP), AX
+	VPBROADCASTQ AX, Z30
+	XORQ R8, R8                          // saturations
+	XORQ R9, R9                          // j
+
+or_loop:
+	CMPQ R9, CX
+	JGE  or_done
+	TESTQ SI, SI
+	JZ   or_product
+	VMOVDQU64 (SI)(R9*8), Z0
+	JMP  or_round
+
+or_product:
+	VPMOVSXWQ (DX)(R9*2), Z0
+	VPMULLQ   Z20, Z0, Z0
+
+or_round:
+	// R = mix(counter)
+	VPSRLQ  $30, Z23, Z1
+	VPXORQ  Z23, Z1, Z1
+	VPMULLQ Z24, Z1, Z1
+	VPSRLQ  $27, Z1, Z2
+	VPXORQ  Z2, Z1, Z1
+	VPMULLQ Z25, Z1, Z1
+	VPSRLQ  $31, Z1, Z2
+	VPXORQ  Z2, Z1, Z1
+	VPADDQ  Z21, Z23, Z23
+	// q = T >> s + ((T & mask) + (R >> (64−s))) >> s
+	VPSRLQ X27, Z1, Z1
+	VPANDQ Z28, Z0, Z2
+	VPADDQ Z2, Z1, Z1
+	VPSRLQ X26, Z1, Z1
+	VPSRAQ X26, Z0, Z0
+	VPADDQ Z1, Z0, Z0
+	// x = w + q, clamped; count clamps
+	VPMOVSXWQ (DI)(R9*2), Z3
+	VPADDQ    Z3, Z0, Z0
+	VPCMPGTQ  Z30, Z0, K2                 // x > hi
+	VPCMPGTQ  Z0, Z29, K3                 // lo > x
+	KORB      K2, K3, K2
+	KMOVB     K2, AX
+	POPCNTL   AX, AX
+	ADDQ      AX, R8
+	VPMINSQ   Z30, Z0, Z0
+	VPMAXSQ   Z29, Z0, Z0
+	VPMOVQW   Z0, (DI)(R9*2)
+	ADDQ      $8, R9
+	JMP       or_loop
+
+or_done:
+	MOVQ R8, ret+72(FP)
+	VZEROUPPER
+	RET

@@ -268,22 +268,26 @@ func BenchmarkMatTVec(b *testing.B) {
 
 func BenchmarkOuterUpdate(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 3))
-	for _, sz := range [][2]int{{64, 64}, {256, 256}, {53, 53}} {
-		rows, cols := sz[0], sz[1]
+	for _, sz := range [][3]int{{64, 64, 1}, {256, 256, 1}, {53, 53, 1}, {256, 256, 16}} {
+		rows, cols, ctx := sz[0], sz[1], sz[2]
 		w0 := operand(r, 0, rows*cols)
-		a, x := operand(r, 0, rows), operand(r, 0, cols)
+		a, x := operand(r, 0, rows*ctx), operand(r, 0, cols*ctx)
 		p := OuterParams{Mult: 1 << 10, Shift: 30, Min: math.MinInt16, Max: math.MaxInt16, Stream: NewStream(1, 2, 3, 4)}
+		name := fmt.Sprintf("%dx%d", rows, cols)
+		if ctx > 1 {
+			name += fmt.Sprintf("xC%d", ctx)
+		}
 		for _, impl := range []struct {
 			name string
 			f    func([]int16, int, []int16, []int16, int, OuterParams, *Counters)
 		}{{"plain", OuterUpdatePlain}, {"fast", OuterUpdate}} {
-			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, impl.name), func(b *testing.B) {
+			b.Run(name+"/"+impl.name, func(b *testing.B) {
 				w := slices.Clone(w0)
 				var c Counters
 				for b.Loop() {
-					impl.f(w, cols, a, x, 1, p, &c)
+					impl.f(w, cols, a, x, ctx, p, &c)
 				}
-				b.ReportMetric(float64(rows*cols)*float64(b.N)/b.Elapsed().Seconds(), "MAC/s")
+				b.ReportMetric(float64(rows*cols*ctx)*float64(b.N)/b.Elapsed().Seconds(), "MAC/s")
 			})
 		}
 	}
