@@ -3,7 +3,6 @@ package mnist1d
 import (
 	"errors"
 	"fmt"
-	"math"
 )
 
 // Config holds the parameters of the original generator (mnist1d's get_dataset_args).
@@ -46,6 +45,10 @@ func DefaultConfig() Config {
 // length gives an error instead of exhausting memory.
 const MaxValues = 1 << 27
 
+// maxScale bounds the noise and shear scales, far above any useful value, so that no
+// sum of squares in the normalisation can overflow.
+const maxScale = 1e6
+
 // maxPadding bounds PaddingMax, and with it the per-sample buffers.
 const maxPadding = 1 << 20
 
@@ -86,7 +89,7 @@ func (c Config) Validate() error {
 			c.TrainSplit)
 	}
 	if n := c.trainCount(); n < 1 || n >= c.NumSamples {
-		return configErrorf("TrainSplit", "train split %v of %d samples leaves %d to train and %d to test; move the split toward 0.5 or add samples",
+		return configErrorf("TrainSplit", "train split %v of %d samples leaves %d to train and %d to test; raise the split or add samples",
 			c.TrainSplit, c.NumSamples, n, c.NumSamples-n)
 	}
 	if c.PaddingMin < 0 {
@@ -113,8 +116,8 @@ func (c Config) Validate() error {
 		{"IIDNoiseScale", "independent noise scale", c.IIDNoiseScale, 0.02},
 		{"ShearScale", "shear scale", c.ShearScale, 0.75},
 	} {
-		if !(s.v >= 0 && s.v <= math.MaxFloat64) {
-			return configErrorf(s.field, "%s %v; use a finite value ≥ 0 such as %v", s.name, s.v, s.example)
+		if !(s.v >= 0 && s.v <= maxScale) {
+			return configErrorf(s.field, "%s %v; use a value in [0, 1e6] such as %v", s.name, s.v, s.example)
 		}
 	}
 	if c.FinalSeqLength < 1 {

@@ -1,5 +1,7 @@
 package mnist1d
 
+import "errors"
+
 // Dataset is a generated MNIST-1D data set, normalised and split. Samples are rows of
 // Length() float64 values, stored row-major and contiguous: sample i of the training
 // set is TrainX[i·Length() : (i+1)·Length()], with label TrainY[i].
@@ -46,7 +48,8 @@ const eps = 1e-8
 // generator (mnist1d's make_dataset) makes it from numpy's legacy random stream: the
 // default configuration reproduces the published data set, and any FinalSeqLength
 // resamples the same samples. It returns a *ConfigError (matching ErrInvalidConfig)
-// for a configuration it cannot use, and no error otherwise.
+// for a configuration it cannot use, ErrConstant for one that makes every value the
+// same, and no error otherwise.
 func Generate(cfg Config) (*Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -71,6 +74,9 @@ func Generate(cfg Config) (*Dataset, error) {
 	}
 	m := mean(xs)
 	s := populationStd(xs, raw) // raw is free now: scratch for the squared deviations
+	if s <= constantSpread*maxAbs(xs) {
+		return nil, ErrConstant
+	}
 	for i, v := range xs {
 		xs[i] = (v - m) / s
 	}
@@ -86,6 +92,23 @@ func Generate(cfg Config) (*Dataset, error) {
 		Std:       s,
 		Templates: g.templates,
 	}, nil
+}
+
+// ErrConstant is returned by Generate when every generated value is the same, which a
+// Config without noise, scale, shear or translation can give: there is no spread to
+// normalise by, only rounding.
+var ErrConstant = errors.New("mnist1d: every value is (nearly) the same, so the data cannot be normalised; add noise, shear or translation")
+
+// constantSpread is the standard deviation, relative to the largest magnitude, below
+// which the values count as constant.
+const constantSpread = 1e-12
+
+func maxAbs(a []float64) float64 {
+	var m float64
+	for _, v := range a {
+		m = max(m, v, -v)
+	}
+	return m
 }
 
 // generator holds the random stream and the per-sample buffers of Generate, so that
