@@ -1,4 +1,33 @@
 // Package chip is the fixed-point, cycle-stepped model of the GLE chip: a mesh of tiles
-// stepping GLE synchronously, learning on chip, with analog non-idealities, counters and
-// a cycle and energy model. A chip.Program is what gets loaded onto it.
+// stepping GLE (../shared/spec/gle-step.md) synchronously in integer arithmetic, learning
+// on chip, with analog non-idealities, counters, probes and a cycle and energy model. It
+// is the golden model RTL is checked against. docs/chip.md is its user documentation.
+//
+// A Config describes a chip (mesh, tile sizes, the formats of fixedpoint's table,
+// timing, energy, the die's non-idealities); a Program says what every tile holds
+// (neurons, weight blocks, registers, routes) and is what the compiler produces and
+// chip/image encodes; New loads a Program into a Chip, which steps it.
+//
+// # Invariants
+//
+//   - One step reads only values committed by the previous step (or the step's input and
+//     target) and commits every new value together at its end, so every transfer
+//     between populations arrives at the next step whatever the hop count.
+//   - The step uses integer arithmetic only. Every value is a raw integer in a format of
+//     Config.Formats, scaled by a power-of-two exponent register where the Program sets
+//     one; it is rounded once into its destination with that format's rounding and
+//     overflow rule (fixedpoint). Floats appear only when a Program is built and when
+//     values are read back or written as floats.
+//   - Placement and threads cannot change a bit: partial sums are combined in wrapping
+//     integer arithmetic (associative and commutative) and requantized once at the
+//     neuron's home tile; sums of different projections are aligned by exact left
+//     shifts; every random draw (stochastic rounding, noise, mismatch) is keyed by seed,
+//     variable, owner (population or projection), step, context and declared index,
+//     never by tile, block or thread.
+//   - Program and Config are plain data (slices and values): New copies what it keeps,
+//     so a caller may reuse or change a Program after loading it.
+//   - A Chip is not safe for concurrent use; it may step its tiles on several goroutines
+//     internally, with results independent of their number. Step does not allocate.
+//   - Bad configurations, programs, inputs and snapshots get errors beginning "chip:",
+//     never a panic.
 package chip
