@@ -175,6 +175,7 @@ type LUT struct {
 	Table        []int64 // Size+1 entries; nil for comparator units
 	Below, Above Edge
 	out          Var
+	fast         bool // every interpolation fits an int64 (entries and φ are small)
 }
 
 const recipFrac = 30 // fraction bits of the reciprocal table
@@ -228,6 +229,7 @@ func NewLUT(f Func, in, out Format, lo, hi float64, size int) (*LUT, error) {
 	if f == Softplus || f == Identity || f == ReLU {
 		l.Above = Extend
 	}
+	l.setFast()
 	return l, nil
 }
 
@@ -250,6 +252,19 @@ func NewRecip(in, out Format, size int) (*LUT, error) {
 		l.Table[k] = tv.FromFloat(1/(1+float64(k)/float64(size)), 0, nil)
 	}
 	return l, nil
+}
+
+// setFast decides whether inputs inside the table can be interpolated in int64:
+// |T[i]·2^s + (T[i+1]−T[i])·φ| < 2^(bits+1+s) must stay below 2^62.
+func (l *LUT) setFast() {
+	var m uint64
+	for _, v := range l.Table {
+		if v < 0 {
+			v = -v
+		}
+		m |= uint64(v)
+	}
+	l.fast = bits.Len64(m)+2+l.StepBits < 62
 }
 
 func checkUnitFormats(f Func, in, out Format) error {
@@ -286,8 +301,7 @@ func (l *LUT) Eval(x int64, c *Counters) int64 {
 		}
 		i = int64(l.Size) - 1
 	default:
-		// Inside: the line stays within int64 when entries and φ are small.
-		if l.StepBits+l.Out.Width()+LUTGuardBits < 60 {
+		if l.fast {
 			a := l.Table[i]
 			y := a<<l.StepBits + (l.Table[i+1]-a)*(t&(1<<l.StepBits-1))
 			return l.out.Rescale(y, l.Out.Frac+LUTGuardBits+l.StepBits, 0, c)

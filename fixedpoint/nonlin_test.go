@@ -2,6 +2,7 @@ package fixedpoint
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -42,6 +43,7 @@ func TestLUTEval(t *testing.T) {
 		sq.Table[k] = int64(k*k) << (4 + LUTGuardBits)
 	}
 	sq.Above = Extend
+	sq.setFast()
 	for _, tc := range []struct {
 		x    float64
 		want float64
@@ -138,5 +140,45 @@ func TestLUTErrors(t *testing.T) {
 	}
 	if _, err := DefaultLUT(Table{}, Tanh); errString(err) != `fixedpoint: table has no "phi_in" for the tanh unit's input; add it` {
 		t.Errorf("DefaultLUT on an empty table: %v", err)
+	}
+}
+
+// TestLUTWide: a table whose entries are large takes the 128-bit interpolation and
+// agrees with the float function.
+func TestLUTWide(t *testing.T) {
+	l, err := NewLUT(Exp, Q(6, 20), Q(40, 10), -8, 24, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.fast {
+		t.Fatal("exp up to e^24 with 20 fraction bits of step should not take the int64 path")
+	}
+	for _, x := range []float64{-3.3, 0, 1.5, 10.25, 20.7, 23.9} {
+		got, want := l.Float(x), math.Exp(x)
+		if math.Abs(got-want) > 1e-3*want+1e-3 {
+			t.Errorf("exp(%g) = %g; want %g", x, got, want)
+		}
+	}
+}
+
+func TestNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	w, x := operand(r, 0, 64*64), operand(r, 0, 64)
+	dst := make([]int32, 64)
+	v := Var{Name: "u", Format: Q(7, 24), Rounding: Stochastic}
+	l, _ := DefaultLUT(DefaultTable(), Tanh)
+	p := OuterParams{Mult: 100, Shift: 20, Min: -1000, Max: 1000}
+	var c Counters
+	for name, f := range map[string]func(){
+		"Dot":         func() { Dot(x, x) },
+		"MatVec":      func() { MatVec(dst, w, 64, x) },
+		"MatTVec":     func() { MatTVec(dst, w, 64, x) },
+		"OuterUpdate": func() { OuterUpdate(w, 64, x[:16], x, 4, p, &c) },
+		"Rescale":     func() { v.Mul(123456789, Q(30, 32), -987654321, Q(20, 40), 77, &c) },
+		"LUT":         func() { l.Eval(1234, &c) },
+	} {
+		if n := testing.AllocsPerRun(10, f); n != 0 {
+			t.Errorf("%s allocates %v times per call", name, n)
+		}
 	}
 }
