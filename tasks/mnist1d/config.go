@@ -52,13 +52,13 @@ const maxScale = 1e6
 // maxPadding bounds PaddingMax, and with it the per-sample buffers.
 const maxPadding = 1 << 20
 
-// ErrInvalidConfig is matched (with errors.Is) by every error Generate returns for a
-// Config it cannot use; the error itself is a *ConfigError naming the field.
+// ErrInvalidConfig is matched (with errors.Is) by every error Generate returns, all for
+// a Config it cannot use; the error itself is a *ConfigError naming the field.
 var ErrInvalidConfig = errors.New("mnist1d: invalid config")
 
 // ConfigError reports one unusable Config field and how to fix it.
 type ConfigError struct {
-	Field string // the Config field at fault, e.g. "FinalSeqLength"
+	Field string // the Config field at fault, e.g. "FinalSeqLength"; "" for the whole Config
 	msg   string
 }
 

@@ -101,7 +101,7 @@ func TestGenerateConstant(t *testing.T) {
 	cfg.MaxTranslation, cfg.ScaleCoeff, cfg.CorrNoiseScale, cfg.IIDNoiseScale, cfg.ShearScale, cfg.FinalSeqLength = 1, 0, 0, 0, 0, 1
 	d, err := Generate(cfg)
 	want := "mnist1d: every value is (nearly) the same, so the data cannot be normalised; add noise, shear or translation"
-	if err == nil || err.Error() != want || !errors.Is(err, ErrConstant) {
+	if err == nil || err.Error() != want || !errors.Is(err, ErrConstant) || !errors.Is(err, ErrInvalidConfig) {
 		t.Fatalf("Generate: %v; want the error %q", err, want)
 	}
 	if d != nil {

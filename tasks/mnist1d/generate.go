@@ -1,7 +1,5 @@
 package mnist1d
 
-import "errors"
-
 // Dataset is a generated MNIST-1D data set, normalised and split. Samples are rows of
 // Length() float64 values, stored row-major and contiguous: sample i of the training
 // set is TrainX[i·Length() : (i+1)·Length()], with label TrainY[i].
@@ -47,9 +45,9 @@ const eps = 1e-8
 // Generate makes the MNIST-1D data set cfg describes, exactly as the original Python
 // generator (mnist1d's make_dataset) makes it from numpy's legacy random stream: the
 // default configuration reproduces the published data set, and any FinalSeqLength
-// resamples the same samples. It returns a *ConfigError (matching ErrInvalidConfig)
-// for a configuration it cannot use, ErrConstant for one that makes every value the
-// same, and no error otherwise.
+// resamples the same samples. For a configuration it cannot use it returns a
+// *ConfigError, matching ErrInvalidConfig (ErrConstant for one that makes every value
+// the same); it returns no other errors. Generate is safe for concurrent use.
 func Generate(cfg Config) (*Dataset, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -96,8 +94,9 @@ func Generate(cfg Config) (*Dataset, error) {
 
 // ErrConstant is returned by Generate when every generated value is the same, which a
 // Config without noise, scale, shear or translation can give: there is no spread to
-// normalise by, only rounding.
-var ErrConstant = errors.New("mnist1d: every value is (nearly) the same, so the data cannot be normalised; add noise, shear or translation")
+// normalise by, only rounding. It is a *ConfigError for the Config as a whole, so it
+// matches ErrInvalidConfig too.
+var ErrConstant error = &ConfigError{msg: "mnist1d: every value is (nearly) the same, so the data cannot be normalised; add noise, shear or translation"}
 
 // constantSpread is the standard deviation, relative to the largest magnitude, below
 // which the values count as constant.

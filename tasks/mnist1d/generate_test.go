@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -258,5 +259,27 @@ func TestDeterminism(t *testing.T) {
 	}
 	if got != string(want) {
 		t.Errorf("the data sets changed:\n%s\nwant (%s):\n%s", got, path, want)
+	}
+}
+
+// TestGenerateConcurrent runs Generate from two goroutines (run it with -race): they
+// share only the logarithm table, built once.
+func TestGenerateConcurrent(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.NumSamples = 200
+	want, err := Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	got := make([]*Dataset, 2)
+	for i := range got {
+		wg.Go(func() { got[i], _ = Generate(cfg) })
+	}
+	wg.Wait()
+	for _, d := range got {
+		if d == nil || !slices.Equal(d.TrainX, want.TrainX) || !slices.Equal(d.TestY, want.TestY) {
+			t.Fatalf("a concurrent Generate differs")
+		}
 	}
 }

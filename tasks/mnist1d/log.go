@@ -8,14 +8,14 @@ import (
 
 // The natural logarithm of the Box–Muller draws. numpy calls the C library's log there;
 // glibc's (≥ 2.28) is correctly rounded for all but about 0.08 % of the arguments
-// randn meets, while Go's math.Log (not correctly rounded, and assembly on some
-// platforms only) differs from it for about 3 %. logCR is correctly rounded, so the
+// randn meets, while Go's math.Log (not correctly rounded, and assembly on amd64 but
+// Go elsewhere, so not the same on every platform) differs from it for about 3 %. logCR is correctly rounded, so the
 // stream differs from numpy's by one ulp in a normal only where glibc misrounds, and
 // it is the same on every platform.
 //
 // Method: x = 2ᵏ·m with m in (√½, √2]; c = i/128 the nearest grid point to m and
 // invc = fl(1/c), a double; r = m·invc − 1, exact as a double-double; then
-// log x = k·ln2 − log(invc) + log1p(r), with ln2 and the 93 values −log(invc) computed
+// log x = k·ln2 − log(invc) + log1p(r), with ln2 and the 95 values −log(invc) computed
 // once to 256 bits (math/big, by the atanh series) and kept as double-doubles.
 // log1p(r) (|r| < 2⁻⁷·⁴) is r − r²/2 + r³/3 with r² and r³ as double-doubles, plus the
 // Taylor terms r⁴ … r¹² (below 2⁻²⁴·|r|) in float64. The whole has a relative error
@@ -184,15 +184,12 @@ func fastTwoSum(a, b float64) dd {
 	return dd{s, b - (s - a)}
 }
 
-// ddAdd returns a + b with a relative error below 2⁻¹⁰⁴ (the accurate sum of Bailey's
-// QD library, after Shewchuk).
+// ddAdd returns a + b (Dekker's sum). Its error is below 2⁻¹⁰⁵·(|a| + |b|): relative
+// to the result that is 2⁻¹⁰³ or better wherever logCR uses it, since there a and b
+// cancel by a factor of about 4 at most (the accurate sum, twice the work, is not needed).
 func ddAdd(a, b dd) dd {
 	s := twoSum(a.hi, b.hi)
-	t := twoSum(a.lo, b.lo)
-	s.lo += t.hi
-	s = fastTwoSum(s.hi, s.lo)
-	s.lo += t.lo
-	return fastTwoSum(s.hi, s.lo)
+	return fastTwoSum(s.hi, s.lo+(a.lo+b.lo))
 }
 
 // ddMul returns a·b with a relative error below 2⁻¹⁰².

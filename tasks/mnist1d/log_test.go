@@ -85,6 +85,11 @@ func BenchmarkLog(b *testing.B) {
 			sink += logCR(xs[i%len(xs)])
 		}
 	})
+	b.Run("logSlow", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			sink += logSlow(xs[i%len(xs)])
+		}
+	})
 	b.Run("math.Log", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			sink += math.Log(xs[i%len(xs)])

@@ -116,17 +116,14 @@ func interp(dst, x, xp, fp []float64) {
 	}
 }
 
-// Step 5's smoothing: scipy.ndimage.gaussian_filter(noise, σ = 2) with its defaults,
-// truncate 4 and mode "reflect".
-const (
-	smoothSigma  = 2
-	smoothRadius = 8 // int(4·σ + 0.5)
-)
+// Step 5's smoothing is scipy.ndimage.gaussian_filter(noise, σ = 2) with its defaults,
+// truncate 4 and mode "reflect": a kernel of radius int(4·σ + 0.5).
+const smoothRadius = 8
 
 // gaussianExp holds exp(−0.5/σ² · j²) = exp(−j²/8) for j = 0 … 8 exactly as np.exp
 // returned them when the published data set was made: numpy's AVX-512 exp, which is
-// not correctly rounded and differs from the C library's (and Go's) exp in the last bit
-// for j = 1, 4, 5, 6 and 8. With these values a rerun of the original Python
+// not correctly rounded and differs from the C library's exp in the last bit for
+// j = 1, 4, 5, 6 and 8 (from Go's math.Exp for j = 1, 4, 5 and 6). With these values a rerun of the original Python
 // reproduces all 18,800 values of both golden heads bit for bit; with the C library's,
 // only 12,534. TestGaussianExp checks each is within one ulp of math.Exp.
 var gaussianExp = [smoothRadius + 1]float64{
