@@ -191,3 +191,23 @@ func checkOuter(w []int16, stride int, a, b []int16, contexts int, p *OuterParam
 	checkMat(rows, cols, len(w), stride)
 	return rows, cols
 }
+
+// CheckAccumulator reports whether acc is an accumulator the kernels implement for
+// operands in formats a and b: the operands fit the int16 container (signed, at most
+// 16 bits wide), acc is signed, 32 bits wide and wraps (as vpdpwssd does; a
+// saturating accumulator would need vpdpwssds and another plain loop), and acc has
+// a.Frac+b.Frac fraction bits, so products enter it exactly, without rounding.
+func CheckAccumulator(acc Var, a, b Format) error {
+	for _, f := range []Format{a, b} {
+		if !f.Signed || f.Width() > 16 {
+			return fmt.Errorf("fixedpoint: kernel operand format %s does not fit int16; use a signed format at most 16 bits wide", f)
+		}
+	}
+	if !acc.Format.Signed || acc.Format.Width() != 32 || acc.Overflow != Wrap {
+		return fmt.Errorf("fixedpoint: accumulator %s: the kernels accumulate in int32 with wrap; declare a signed 32-bit format that wraps", acc)
+	}
+	if acc.Format.Frac != a.Frac+b.Frac {
+		return fmt.Errorf("fixedpoint: accumulator %s has %d fraction bits; products of %s and %s have %d, so they would need rounding the kernels do not do", acc, acc.Format.Frac, a, b, a.Frac+b.Frac)
+	}
+	return nil
+}

@@ -55,7 +55,7 @@ func matVecVNNI(dst *int32, w *int16, stride int, x *int16, rows, n int)
 func matVecAVX2(dst *int32, w *int16, stride int, x *int16, rows, n int)
 
 //go:noescape
-func matTVecAVX512(dst *int32, w *int16, stride int, e *int16, rows, cols int)
+func matTVecVNNI(dst *int32, w *int16, stride int, e *int16, rows int, mask uint64)
 
 //go:noescape
 func matTVecAVX2(dst *int32, w *int16, stride int, e *int16, rows, cols int)
@@ -108,10 +108,14 @@ func matTVec(dst []int32, w []int16, stride int, e []int16) {
 		clear(dst)
 		return
 	case useKernel == kernelVNNI:
-		m = cols &^ 15
-		if m > 0 {
-			matTVecAVX512(&dst[0], &w[0], stride, &e[0], rows, m)
+		for j := 0; j < cols; j += 64 {
+			mask := ^uint64(0)
+			if r := cols - j; r < 64 {
+				mask = 1<<r - 1
+			}
+			matTVecVNNI(&dst[j], &w[j], stride, &e[0], rows, mask)
 		}
+		return
 	case useKernel == kernelAVX2:
 		m = cols &^ 7
 		if m > 0 {

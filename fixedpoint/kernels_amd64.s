@@ -351,93 +351,11 @@ ma_done:
 	VZEROUPPER
 	RET
 
-// func matTVecAVX512(dst *int32, w *int16, stride int, e *int16, rows, cols int)
-// dst[j] = Σ_i w[i][j]·e[i] for j < cols (a multiple of 16): blocks of 64 then 16
+// func matTVecAVX2(dst *int32, w *int16, stride int, e *int16, rows, cols int)
+// dst[j] = Σ_i w[i][j]·e[i] for j < cols (a multiple of 8): blocks of 32 then 8
 // columns held in registers while all rows stream by; each row's words are sign-
 // extended to int32 (vpmovsxwd) and multiplied by the broadcast e[i] (vpmulld; the
 // products of int16 are exact in int32), then added with wrap.
-TEXT ·matTVecAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ stride+16(FP), R12
-	SHLQ $1, R12
-	MOVQ e+24(FP), R13
-	MOVQ rows+32(FP), R10
-	MOVQ cols+40(FP), R11
-	XORQ BX, BX               // first column of the block
-
-mt_block64:
-	LEAQ   64(BX), AX
-	CMPQ   AX, R11
-	JGT    mt_block16
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	LEAQ   (SI)(BX*2), R8
-	XORQ   CX, CX
-
-mt_row64:
-	CMPQ         CX, R10
-	JGE          mt_store64
-	MOVWLSX      (R13)(CX*2), AX
-	VPBROADCASTD AX, Z4
-	VPMOVSXWD    (R8), Z5
-	VPMOVSXWD    32(R8), Z6
-	VPMOVSXWD    64(R8), Z7
-	VPMOVSXWD    96(R8), Z8
-	VPMULLD      Z4, Z5, Z5
-	VPMULLD      Z4, Z6, Z6
-	VPMULLD      Z4, Z7, Z7
-	VPMULLD      Z4, Z8, Z8
-	VPADDD       Z5, Z0, Z0
-	VPADDD       Z6, Z1, Z1
-	VPADDD       Z7, Z2, Z2
-	VPADDD       Z8, Z3, Z3
-	ADDQ         R12, R8
-	INCQ         CX
-	JMP          mt_row64
-
-mt_store64:
-	VMOVDQU32 Z0, (DI)(BX*4)
-	VMOVDQU32 Z1, 64(DI)(BX*4)
-	VMOVDQU32 Z2, 128(DI)(BX*4)
-	VMOVDQU32 Z3, 192(DI)(BX*4)
-	ADDQ      $64, BX
-	JMP       mt_block64
-
-mt_block16:
-	LEAQ   16(BX), AX
-	CMPQ   AX, R11
-	JGT    mt_done
-	VPXORD Z0, Z0, Z0
-	LEAQ   (SI)(BX*2), R8
-	XORQ   CX, CX
-
-mt_row16:
-	CMPQ         CX, R10
-	JGE          mt_store16
-	MOVWLSX      (R13)(CX*2), AX
-	VPBROADCASTD AX, Z4
-	VPMOVSXWD    (R8), Z5
-	VPMULLD      Z4, Z5, Z5
-	VPADDD       Z5, Z0, Z0
-	ADDQ         R12, R8
-	INCQ         CX
-	JMP          mt_row16
-
-mt_store16:
-	VMOVDQU32 Z0, (DI)(BX*4)
-	ADDQ      $16, BX
-	JMP       mt_block16
-
-mt_done:
-	VZEROUPPER
-	RET
-
-// func matTVecAVX2(dst *int32, w *int16, stride int, e *int16, rows, cols int)
-// As matTVecAVX512 with 8-lane registers: blocks of 32 then 8 columns (cols a
-// multiple of 8).
 TEXT ·matTVecAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ w+8(FP), SI
@@ -620,5 +538,83 @@ or_round:
 
 or_done:
 	MOVQ R8, ret+72(FP)
+	VZEROUPPER
+	RET
+
+// func matTVecVNNI(dst *int32, w *int16, stride int, e *int16, rows int, mask uint64)
+// One block of up to 64 columns of MatTVec: dst[j] = Σ_i w[i][j]·e[i] for the columns
+// whose bit is set in mask (a run of low bits). Rows go in pairs: the pair's words are
+// interleaved (vpunpcklwd/hwd) so that one vpdpwssd against the broadcast pair
+// (e[i], e[i+1]) adds w[i][j]·e[i] + w[i+1][j]·e[i+1] to each column's int32 lane. The
+// interleave leaves the columns of each 128-bit lane in the order 0-3 | 4-7 across two
+// registers, which four lane shuffles put back before the (masked) stores. An odd last
+// row pairs with itself and a zero coefficient. Masked loads do not fault past the end.
+TEXT ·matTVecVNNI(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ w+8(FP), R8
+	MOVQ stride+16(FP), R12
+	SHLQ $1, R12
+	MOVQ e+24(FP), R13
+	MOVQ rows+32(FP), R10
+	MOVQ mask+40(FP), AX
+	KMOVQ AX, K1                // words 0-31 and dwords 0-15
+	KSHIFTRQ $32, K1, K2        // words 32-63 and dwords 32-47
+	KSHIFTRQ $16, K1, K3        // dwords 16-31
+	KSHIFTRQ $48, K1, K4        // dwords 48-63
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	XORQ   CX, CX
+
+tv_pairs:
+	LEAQ 1(CX), AX
+	CMPQ AX, R10
+	JGE  tv_last
+	LEAQ (R8)(R12*1), R9
+	MOVWLZX (R13)(CX*2), AX
+	MOVWLSX 2(R13)(CX*2), DX
+	SHLL    $16, DX
+	ORL     DX, AX
+	VPBROADCASTD AX, Z16
+
+tv_body:
+	VMOVDQU16.Z (R8), K1, Z4
+	VMOVDQU16.Z 64(R8), K2, Z5
+	VMOVDQU16.Z (R9), K1, Z6
+	VMOVDQU16.Z 64(R9), K2, Z7
+	VPUNPCKLWD  Z6, Z4, Z8
+	VPUNPCKHWD  Z6, Z4, Z9
+	VPUNPCKLWD  Z7, Z5, Z10
+	VPUNPCKHWD  Z7, Z5, Z11
+	VPDPWSSD    Z16, Z8, Z0
+	VPDPWSSD    Z16, Z9, Z1
+	VPDPWSSD    Z16, Z10, Z2
+	VPDPWSSD    Z16, Z11, Z3
+	LEAQ        (R9)(R12*1), R8
+	ADDQ        $2, CX
+	JMP         tv_pairs
+
+tv_last:
+	CMPQ    CX, R10
+	JGE     tv_store
+	MOVQ    R8, R9              // pair the odd row with itself, coefficient 0
+	MOVWLZX (R13)(CX*2), AX
+	VPBROADCASTD AX, Z16
+	JMP     tv_body
+
+tv_store:
+	VSHUFI32X4 $0x44, Z1, Z0, Z12
+	VSHUFI32X4 $0xd8, Z12, Z12, Z12 // columns 0-15
+	VSHUFI32X4 $0xee, Z1, Z0, Z13
+	VSHUFI32X4 $0xd8, Z13, Z13, Z13 // columns 16-31
+	VSHUFI32X4 $0x44, Z3, Z2, Z14
+	VSHUFI32X4 $0xd8, Z14, Z14, Z14 // columns 32-47
+	VSHUFI32X4 $0xee, Z3, Z2, Z17
+	VSHUFI32X4 $0xd8, Z17, Z17, Z17 // columns 48-63
+	VMOVDQU32  Z12, K1, (DI)
+	VMOVDQU32  Z13, K3, 64(DI)
+	VMOVDQU32  Z14, K2, 128(DI)
+	VMOVDQU32  Z17, K4, 192(DI)
 	VZEROUPPER
 	RET

@@ -292,3 +292,30 @@ func BenchmarkOuterUpdate(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckAccumulator(t *testing.T) {
+	tb := DefaultTable()
+	get := func(n string) Var { v, _ := tb.Lookup(n); return v }
+	if err := CheckAccumulator(get("mac"), get("w").Format, get("rate_bus").Format); err != nil {
+		t.Error(err)
+	}
+	if err := CheckAccumulator(get("mac_t"), get("w").Format, get("err_bus").Format); err != nil {
+		t.Error(err)
+	}
+	acc := Var{Name: "acc", Format: Q(6, 25), Overflow: Wrap}
+	for _, tc := range []struct {
+		acc  Var
+		a, b Format
+		want string
+	}{
+		{acc, Q(3, 13), Q(3, 12), "fixedpoint: kernel operand format Q3.13 does not fit int16; use a signed format at most 16 bits wide"},
+		{acc, Q(2, 13), UQ(4, 12), "fixedpoint: kernel operand format UQ4.12 does not fit int16; use a signed format at most 16 bits wide"},
+		{Var{Name: "acc", Format: Q(6, 25), Overflow: Saturate}, Q(2, 13), Q(3, 12), "fixedpoint: accumulator acc Q6.25 floor saturate: the kernels accumulate in int32 with wrap; declare a signed 32-bit format that wraps"},
+		{Var{Name: "acc", Format: Q(7, 25), Overflow: Wrap}, Q(2, 13), Q(3, 12), "fixedpoint: accumulator acc Q7.25 floor wrap: the kernels accumulate in int32 with wrap; declare a signed 32-bit format that wraps"},
+		{acc, Q(3, 12), Q(3, 12), "fixedpoint: accumulator acc Q6.25 floor wrap has 25 fraction bits; products of Q3.12 and Q3.12 have 24, so they would need rounding the kernels do not do"},
+	} {
+		if got := errString(CheckAccumulator(tc.acc, tc.a, tc.b)); got != tc.want {
+			t.Errorf("CheckAccumulator(%v, %v, %v) = %q; want %q", tc.acc, tc.a, tc.b, got, tc.want)
+		}
+	}
+}
