@@ -139,10 +139,13 @@ func matTVec(dst []int32, w []int16, stride int, e []int16) {
 }
 
 //go:noescape
+func outerSumAVX512(t *int64, b *int16, bstride int, a *int16, astride int, contexts, n int)
+
+//go:noescape
 func outerRowAVX512(w *int16, t *int64, b *int16, n int, am int64, ctr uint64, shift uint64, lo, hi int64) uint64
 
-// outerChunk is how many columns of a multi-context row are summed (in Go, int64) before
-// the assembly rounds and adds them.
+// outerChunk is how many columns of a multi-context row are summed (exactly, in int64)
+// before they are rounded and added.
 const outerChunk = 256
 
 func outerUpdate(w []int16, stride int, a, b []int16, rows, cols, contexts int, p OuterParams, c *Counters) {
@@ -163,19 +166,8 @@ func outerUpdate(w []int16, stride int, a, b []int16, rows, cols, contexts int, 
 		} else {
 			for j0 := 0; j0 < n8; j0 += outerChunk {
 				m := min(outerChunk, n8-j0)
-				ts := t[:m]
-				clear(ts)
-				for k := 0; k < contexts; k++ {
-					ak := int64(a[k*rows+i])
-					bk := b[k*cols+j0 : k*cols+j0+m]
-					for j, v := range bk {
-						ts[j] += ak * int64(v)
-					}
-				}
-				for j := range ts {
-					ts[j] *= int64(p.Mult)
-				}
-				sat += outerRowAVX512(&row[j0], &ts[0], nil, m, 0, ctr+uint64(j0)*golden, uint64(p.Shift), lo, hi)
+				outerSumAVX512(&t[0], &b[j0], cols, &a[i], rows, contexts, m)
+				sat += outerRowAVX512(&row[j0], &t[0], nil, m, int64(p.Mult), ctr+uint64(j0)*golden, uint64(p.Shift), lo, hi)
 			}
 		}
 		// The last cols mod 8 synapses, as outerUpdatePlain does them.

@@ -450,7 +450,7 @@ GLOBL lanes<>(SB), RODATA|NOPTR, $64
 
 // func outerRowAVX512(w *int16, t *int64, b *int16, n int, am int64, ctr uint64, shift uint64, lo, hi int64) uint64
 // One row of OuterUpdate, n a multiple of 8, eight synapses per step in int64 lanes:
-//   T = t[j] (t != nil) or am·b[j]
+//   T = am·t[j] (t != nil) or am·b[j]
 //   R = mix(ctr + j·γ)                      (SplitMix64 finaliser, vpmullq)
 //   q = T >> shift + ((T & (2^shift−1)) + (R >> (64−shift))) >> shift
 //   w[j] = clamp(w[j] + q, lo, hi)           saturations returned
@@ -497,6 +497,7 @@ or_loop:
 	TESTQ SI, SI
 	JZ   or_product
 	VMOVDQU64 (SI)(R9*8), Z0
+	VPMULLQ   Z20, Z0, Z0
 	JMP  or_round
 
 or_product:
@@ -616,5 +617,86 @@ tv_store:
 	VMOVDQU32  Z13, K3, 64(DI)
 	VMOVDQU32  Z14, K2, 128(DI)
 	VMOVDQU32  Z17, K4, 192(DI)
+	VZEROUPPER
+	RET
+
+// func outerSumAVX512(t *int64, b *int16, bstride int, a *int16, astride int, contexts, n int)
+// t[j] = Σ_c a[c·astride]·b[c·bstride+j] for j < n (a multiple of 8), exact in int64:
+// blocks of 32 columns stay in four registers while the contexts stream by; each
+// product is vpmuldq of sign-extended values (exact), each sum vpaddq.
+TEXT ·outerSumAVX512(SB), NOSPLIT, $0-56
+	MOVQ t+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ bstride+16(FP), R12
+	SHLQ $1, R12
+	MOVQ a+24(FP), R13
+	MOVQ astride+32(FP), R11
+	SHLQ $1, R11
+	MOVQ contexts+40(FP), R10
+	MOVQ n+48(FP), R9
+	XORQ BX, BX                 // first column of the block
+
+os_block32:
+	LEAQ   32(BX), AX
+	CMPQ   AX, R9
+	JGT    os_block8
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	LEAQ   (SI)(BX*2), R8
+	MOVQ   R13, DX
+	MOVQ   R10, CX
+
+os_ctx32:
+	MOVWQSX      (DX), AX
+	VPBROADCASTQ AX, Z4
+	VPMOVSXWQ    (R8), Z5
+	VPMOVSXWQ    16(R8), Z6
+	VPMOVSXWQ    32(R8), Z7
+	VPMOVSXWQ    48(R8), Z8
+	VPMULDQ      Z4, Z5, Z5
+	VPMULDQ      Z4, Z6, Z6
+	VPMULDQ      Z4, Z7, Z7
+	VPMULDQ      Z4, Z8, Z8
+	VPADDQ       Z5, Z0, Z0
+	VPADDQ       Z6, Z1, Z1
+	VPADDQ       Z7, Z2, Z2
+	VPADDQ       Z8, Z3, Z3
+	ADDQ         R12, R8
+	ADDQ         R11, DX
+	DECQ         CX
+	JNZ          os_ctx32
+	VMOVDQU64    Z0, (DI)(BX*8)
+	VMOVDQU64    Z1, 64(DI)(BX*8)
+	VMOVDQU64    Z2, 128(DI)(BX*8)
+	VMOVDQU64    Z3, 192(DI)(BX*8)
+	ADDQ         $32, BX
+	JMP          os_block32
+
+os_block8:
+	LEAQ   8(BX), AX
+	CMPQ   AX, R9
+	JGT    os_done
+	VPXORQ Z0, Z0, Z0
+	LEAQ   (SI)(BX*2), R8
+	MOVQ   R13, DX
+	MOVQ   R10, CX
+
+os_ctx8:
+	MOVWQSX      (DX), AX
+	VPBROADCASTQ AX, Z4
+	VPMOVSXWQ    (R8), Z5
+	VPMULDQ      Z4, Z5, Z5
+	VPADDQ       Z5, Z0, Z0
+	ADDQ         R12, R8
+	ADDQ         R11, DX
+	DECQ         CX
+	JNZ          os_ctx8
+	VMOVDQU64    Z0, (DI)(BX*8)
+	ADDQ         $8, BX
+	JMP          os_block8
+
+os_done:
 	VZEROUPPER
 	RET

@@ -153,7 +153,7 @@ func TestOuterUpdate(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(15, 16))
 		for _, rows := range []int{0, 1, 3, 8, 17} {
-			for _, cols := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 33, 67, 256} {
+			for _, cols := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 33, 67, 256, 300} {
 				for _, ctx := range []int{1, 2, 5} {
 					for kind := range 4 {
 						stride := cols + kind
