@@ -207,8 +207,9 @@ bus, errors on the error bus). Products of two int16 are exact in int32; sums wr
 modulo 2^32, exactly as the ` + "`mac`" + ` and ` + "`mac_t`" + ` accumulators above declare and
 as AVX-512 VNNI vpdpwssd does. Wrapping addition is associative, so the order of lanes
 in a SIMD kernel cannot change a result. Each kernel has a plain reference loop and a
-fast implementation chosen at run time (AVX-512 VNNI, AVX2, or unrolled Go), tested bit
-for bit against each other.
+fast implementation chosen at run time (AVX-512 VNNI, AVX2, or unrolled Go; fixedpoint.Kernels
+names the one in use, and -tags purego builds only Go), tested bit for bit against each
+other on random and edge inputs.
 
 | kernel | computes |
 |---|---|
