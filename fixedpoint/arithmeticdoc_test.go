@@ -217,6 +217,7 @@ other on random and edge inputs.
 | MatVec(dst, w, stride, x) | dst[i] = Σ_j w[i·stride+j]·x[j]: the forward read s = W r_in |
 | MatTVec(dst, w, stride, e) | dst[j] = Σ_i w[i·stride+j]·e[i]: the backward read Wᵀ ĕ of the same memory |
 | OuterUpdate(w, stride, a, b, C, p) | the weight update below |
+| OuterSum(dst, stride, a, b, C) | dst[i·stride+j] = Σ_c a[c][i]·b[c][j] exactly in int64: the gradient summed over contexts, for optimizers with their own state |
 
 The weight update for C contexts (a is C×rows, b is C×cols), per synapse (i, j):
 

@@ -211,3 +211,51 @@ func CheckAccumulator(acc Var, a, b Format) error {
 	}
 	return nil
 }
+
+// OuterSum sets dst[i·stride+j] = Σ_c a[c·rows+i]·b[c·cols+j], exactly in int64, for
+// a (contexts×rows) and b (contexts×cols): the gradient ĕ r_inᵀ summed over contexts
+// before any scaling or rounding, for optimizers that keep their own state (momentum,
+// Adam) and round into the weight memory with Var arithmetic. Contexts must be between
+// 1 and 2^15 (so the sums cannot overflow) and divide len(a) and len(b).
+func OuterSum(dst []int64, stride int, a, b []int16, contexts int) {
+	rows, cols := checkOuterSum(dst, stride, a, b, contexts)
+	outerSum(dst, stride, a, b, rows, cols, contexts)
+}
+
+// OuterSumPlain is the reference loop of OuterSum.
+func OuterSumPlain(dst []int64, stride int, a, b []int16, contexts int) {
+	rows, cols := checkOuterSum(dst, stride, a, b, contexts)
+	outerSumGo(dst, stride, a, b, rows, cols, contexts)
+}
+
+func outerSumGo(dst []int64, stride int, a, b []int16, rows, cols, contexts int) {
+	for i := 0; i < rows; i++ {
+		row := dst[i*stride : i*stride+cols]
+		clear(row)
+		for k := 0; k < contexts; k++ {
+			ak := int64(a[k*rows+i])
+			for j, v := range b[k*cols : k*cols+cols] {
+				row[j] += ak * int64(v)
+			}
+		}
+	}
+}
+
+func checkOuterSum(dst []int64, stride int, a, b []int16, contexts int) (rows, cols int) {
+	if contexts < 1 || contexts > 1<<15 {
+		panic(fmt.Sprintf("fixedpoint: OuterSum with %d contexts; want 1 to 32768", contexts))
+	}
+	if len(a)%contexts != 0 || len(b)%contexts != 0 {
+		panic(fmt.Sprintf("fixedpoint: OuterSum: lengths %d and %d are not multiples of %d contexts", len(a), len(b), contexts))
+	}
+	rows, cols = len(a)/contexts, len(b)/contexts
+	if rows > 0 && cols > 0 {
+		if stride < cols {
+			panic(fmt.Sprintf("fixedpoint: row stride %d shorter than %d columns", stride, cols))
+		}
+		if need := (rows-1)*stride + cols; len(dst) < need {
+			panic(fmt.Sprintf("fixedpoint: %d×%d matrix with stride %d needs %d weights, have %d", rows, cols, stride, need, len(dst)))
+		}
+	}
+	return rows, cols
+}

@@ -13,6 +13,10 @@ func matVec(dst []int32, w []int16, stride int, x []int16) {
 	}
 }
 
+func outerSum(dst []int64, stride int, a, b []int16, rows, cols, contexts int) {
+	outerSumGo(dst, stride, a, b, rows, cols, contexts)
+}
+
 func matTVec(dst []int32, w []int16, stride int, e []int16) { matTVecGo(dst, w, stride, e) }
 
 func outerUpdate(w []int16, stride int, a, b []int16, rows, cols, contexts int, p OuterParams, c *Counters) {

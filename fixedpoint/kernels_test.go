@@ -181,6 +181,38 @@ func TestOuterUpdate(t *testing.T) {
 	})
 }
 
+func TestOuterSum(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(19, 20))
+		for _, rows := range []int{0, 1, 3, 8} {
+			for _, cols := range []int{0, 1, 7, 8, 9, 31, 32, 33, 67, 300} {
+				for _, ctx := range []int{1, 2, 5, 100} {
+					for kind := range 4 {
+						stride := cols + kind
+						a, b := operand(r, kind, rows*ctx), operand(r, (kind+1)%4, cols*ctx)
+						got, want := make([]int64, rows*stride), make([]int64, rows*stride)
+						for i := range got {
+							got[i], want[i] = -7, -7 // padding must stay untouched
+						}
+						OuterSum(got, stride, a, b, ctx)
+						OuterSumPlain(want, stride, a, b, ctx)
+						if !slices.Equal(got, want) {
+							t.Fatalf("%d×%d ctx %d kind %d: OuterSum and plain differ", rows, cols, ctx, kind)
+						}
+					}
+				}
+			}
+		}
+		// 2^15 contexts of (−32768)² sum to 2^45 exactly.
+		a := operand(r, 2, 1<<15)
+		dst := make([]int64, 1)
+		OuterSum(dst, 1, a, a, 1<<15)
+		if dst[0] != 1<<45 {
+			t.Errorf("2^15 × (−32768)² = %d; want 2^45", dst[0])
+		}
+	})
+}
+
 // TestOuterUpdateSemantics checks the plain loop against Var arithmetic: the update is
 // the weight Var's stochastic rescale of Mult·Σ a·b, added with saturation.
 func TestOuterUpdateSemantics(t *testing.T) {
@@ -316,6 +348,26 @@ func TestCheckAccumulator(t *testing.T) {
 	} {
 		if got := errString(CheckAccumulator(tc.acc, tc.a, tc.b)); got != tc.want {
 			t.Errorf("CheckAccumulator(%v, %v, %v) = %q; want %q", tc.acc, tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func BenchmarkOuterSum(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 4))
+	for _, sz := range [][3]int{{256, 256, 16}, {53, 53, 100}} {
+		rows, cols, ctx := sz[0], sz[1], sz[2]
+		a, x := operand(r, 0, rows*ctx), operand(r, 0, cols*ctx)
+		dst := make([]int64, rows*cols)
+		for _, impl := range []struct {
+			name string
+			f    func([]int64, int, []int16, []int16, int)
+		}{{"plain", OuterSumPlain}, {"fast", OuterSum}} {
+			b.Run(fmt.Sprintf("%dx%dxC%d/%s", rows, cols, ctx, impl.name), func(b *testing.B) {
+				for b.Loop() {
+					impl.f(dst, cols, a, x, ctx)
+				}
+				b.ReportMetric(float64(rows*cols*ctx)*float64(b.N)/b.Elapsed().Seconds(), "MAC/s")
+			})
 		}
 	}
 }

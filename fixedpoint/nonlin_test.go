@@ -169,11 +169,13 @@ func TestNoAllocs(t *testing.T) {
 	l, _ := DefaultLUT(DefaultTable(), Tanh)
 	p := OuterParams{Mult: 100, Shift: 20, Min: -1000, Max: 1000}
 	var c Counters
+	sums := make([]int64, 4*64)
 	for name, f := range map[string]func(){
 		"Dot":         func() { Dot(x, x) },
 		"MatVec":      func() { MatVec(dst, w, 64, x) },
 		"MatTVec":     func() { MatTVec(dst, w, 64, x) },
 		"OuterUpdate": func() { OuterUpdate(w, 64, x[:16], x, 4, p, &c) },
+		"OuterSum":    func() { OuterSum(sums, 64, x[:16], x, 4) },
 		"Rescale":     func() { v.Mul(123456789, Q(30, 32), -987654321, Q(20, 40), 77, &c) },
 		"LUT":         func() { l.Eval(1234, &c) },
 	} {
