@@ -1,35 +1,561 @@
 package chip
 
-import "errors"
+import (
+	"errors"
+	"fmt"
 
-// Chip is a loaded Program: the state of every tile, stepped by Step.
+	"github.com/glemu/glemu/fixedpoint"
+)
+
+// Chip is a loaded Program: the state of every tile, advanced by Step. Its methods are
+// not safe for concurrent use.
 type Chip struct {
-	prog Program
+	prog     Program // the loaded program; its blocks' W are not kept up to date (see Weights)
+	cfg      *Config
+	f        formats
+	contexts int
+	seed     uint64 // stochastic rounding
+	aseed    uint64 // analog draws
+	analog   Analog
+
+	pops  []*pop
+	projs []*proj
+	tiles []*tile
+
+	inputs, outputs []*pop
+	inWidth         int
+	outWidth        int
+
+	// Host port: the step's input (per input population, in its rate_bus format) and
+	// target (C × output width, raw in each output population's r format).
+	target    []int64
+	hasTarget bool
+	// out is the output reported at the last step (C × output width, raw r).
+	out []int64
+
+	steps   uint64 // steps taken
+	learnOn bool
+	learn   learnState
+
+	hostCnt fixedpoint.Counters // saturations of inputs and targets written by the host
+
+	pool   *pool
+	phases [4]func(t int)
+
+	probes *probeSet
+
+	writeNoise int64           // σ of a crossbar write's error, LSBs of w with 16 fraction bits
+	expUnit    *fixedpoint.LUT // the output tile's exp unit (cross-entropy)
+	cost       *stepCost       // the cost of one step (nil: recompute)
+	links      [][4]uint64     // words sent per tile and direction
+	ceExp      []int64         // scratch: exp of one context's outputs
 }
 
-// Option configures New.
+// formats holds the Vars of Config.Formats the datapath uses.
+type formats struct {
+	w, wMem, b, mac, macT                     fixedpoint.Var
+	u, uB, v, eB, inst, eps                   fixedpoint.Var
+	phiIn, r, rp, rateBus, errBus             fixedpoint.Var
+	dtm, dtr, rm, mr, tau                     fixedpoint.Var
+	expIn, expOut                             fixedpoint.Var
+	grad, am, av, lr, gamma, beta, aeps, decy fixedpoint.Var
+	trimTau, trimOff                          fixedpoint.Var
+	sqrtV                                     fixedpoint.Var // √adam_v, half its fraction bits
+}
+
+func loadFormats(c *Config) formats {
+	g := c.formatOf
+	f := formats{
+		w: g("w"), wMem: g("w_mem"), b: g("b"), mac: g("mac"), macT: g("mac_t"),
+		u: g("u"), uB: g("u_breve"), v: g("v"), eB: g("e_breve"), inst: g("inst_e"), eps: g("eps_in"),
+		phiIn: g("phi_in"), r: g("r"), rp: g("r_prime"), rateBus: g("rate_bus"), errBus: g("err_bus"),
+		dtm: g("dt_tau_m"), dtr: g("dt_tau_r"), rm: g("tau_r_tau_m"), mr: g("tau_m_tau_r"), tau: g("tau_m"),
+		expIn: g("exp_in"), expOut: g("exp_out"),
+		grad: g("grad"), am: g("adam_m"), av: g("adam_v"), lr: g("lr"), gamma: g("gamma"), beta: g("beta"),
+		aeps: g("adam_eps"), decy: g("decay"), trimTau: g("trim_tau"), trimOff: g("trim_offset"),
+	}
+	f.sqrtV = fixedpoint.Var{Name: "adam_sqrt_v", Format: fixedpoint.UQ((f.av.Format.Int+1)/2, f.av.Format.Frac/2),
+		Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate}
+	return f
+}
+
+// pop is a population's runtime state. Every state slice is C × size, row-major
+// (context c's neuron i at c·size + i).
+type pop struct {
+	idx        int
+	name       string
+	size       int
+	role       Role
+	act        fixedpoint.Func
+	phi, phiP  *fixedpoint.LUT
+	comparator bool // φ is piecewise linear: its units read ŭ at full precision
+	inFmt      fixedpoint.Format
+	gamma      int64
+	gammaFrac  int // real fraction bits of γ's raw value
+	rExp       int
+	sExp       int
+	eExp       int
+	gbExp      int
+	gtExp      int
+	bias       bool
+	home       []int // tile of each neuron
+	inOff      int   // offset in the input vector (inputs)
+	outOff     int   // offset in the output vector (outputs)
+
+	// Parameters, per neuron.
+	tauM, tauR []int64
+	b          []int64
+	// Trims, per neuron (formats trim_tau, trim_offset).
+	trimTau, trimOff []int64
+	// Derived constants, per neuron: dt/τm, dt/τr, τr/τm, τm/τr of the effective
+	// (mismatched and trimmed) time constants.
+	dtm, dtr, rm, mr []int64
+	// Analog: frozen per-neuron factors (Q1.30) and offset (in the φ unit's input
+	// format), and the u noise amplitude (raw u with 16 extra fraction bits).
+	misTauM, misTauR, misGain []int64
+	misOff                    []int64
+	noiseAmp                  int64 // σ of the u noise, raw u with 16 extra fraction bits
+	phiAdjust                 bool  // the φ input stage (gain, offset, trim) is active
+
+	// Committed state.
+	u, v, r, rp, eps []int64
+	// Values of the last step.
+	ub, eb, inst, du []int64
+	estar            []int64 // output error e*, eps_in format (outputs only)
+	// Staged values, committed at the end of the step.
+	rNext, rpNext []int64
+	// Buses: the committed rates as blocks read them; this step's ĕ as blocks read it.
+	rateBus []int16
+	errBus  []int16
+
+	// Incoming and outgoing projections, with the real fraction bits of their partial
+	// sums and the common binary point they are aligned to.
+	in, out       []*proj
+	sumFrac       int // forward: common fraction bits of Σ W r + b
+	biasShift     int
+	tsumFrac      int // transposed: common fraction bits of Σ Wᵀ ĕ
+	accIn, accOut [][]int32
+
+	// Learning: gradient sums per neuron and optimizer state.
+	bSum, tSum []int64
+	bOpt, tOpt moments
+}
+
+// proj is a projection's runtime state.
+type proj struct {
+	idx           int
+	src, tgt      *pop
+	wExp, gExp    int
+	blocks        []*block
+	sumFrac       int // real fraction bits of a forward partial sum
+	tsumFrac      int // real fraction bits of a transposed partial sum
+	shift, tshift int // left shifts to the target's / source's common binary point
+	backward      bool
+}
+
+// block is a weight block's runtime state.
+type block struct {
+	tile       int
+	p          *proj
+	row0, rows int
+	col0, cols int
+	plastic    bool
+	wMem       []int64 // the weight memory (w_mem)
+	wX         []int16 // the crossbar cells (w)
+	opt        moments
+	fwd        []int32 // C × rows forward partial sums
+	bwd        []int32 // C × cols transposed partial sums
+	gsum       []int64 // rows × cols gradient sums over contexts (scratch)
+}
+
+// moments is an optimizer's state for one parameter array: the first moment or
+// momentum buffer (adam_m) and Adam's second moment (adam_v).
+type moments struct{ m, v []int64 }
+
+// tile is a tile's runtime state.
+type tile struct {
+	idx    int
+	blocks []*block
+	runs   []run
+	cnt    [numCounted]fixedpoint.Counters
+	stats  tileStats
+}
+
+// run is a range of consecutive neurons of one population living on one tile.
+type run struct {
+	p      *pop
+	lo, hi int
+}
+
+// Option configures New or Restore.
 type Option func(*options)
 
 type options struct {
-	workers  int
-	analog   *Analog
-	learnOff bool
+	workers int
+	analog  *Analog
 }
 
-// WithWorkers steps tiles on n goroutines (default 1). Results do not depend on n.
+// WithWorkers steps the tiles on n goroutines (default 1; n ≤ 0 means 1). Results do not
+// depend on n. With n > 1, call Close when done with the chip.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
 // WithAnalog replaces the program's Config.Analog: the same program on another die.
 func WithAnalog(a Analog) Option { return func(o *options) { o.analog = &a } }
 
-// New loads prog (copied) onto a chip. Every dynamic state starts at zero; learning
-// is on when the program's Learning switches any parameter kind on.
+// New loads prog onto a chip. The program is copied. Every dynamic state starts at
+// zero, the crossbar cells are written from the weight memory, and learning is on when
+// the program's Learning switches any kind of parameter on.
 func New(prog *Program, opts ...Option) (*Chip, error) {
 	if prog == nil {
-		return nil, errors.New("chip: no program; build one with the compiler or chiptest")
+		return nil, errors.New("chip: no program; build one with the compiler or chip/chiptest")
 	}
-	if err := prog.Validate(); err != nil {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	p := cloneProgram(prog)
+	if o.analog != nil {
+		p.Config.Analog = *o.analog
+	}
+	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	return nil, errors.New("chip: not implemented yet: stepping a loaded program")
+	if err := p.validateDatapath(); err != nil {
+		return nil, err
+	}
+	c := &Chip{prog: *p}
+	c.cfg = &c.prog.Config
+	c.f = loadFormats(c.cfg)
+	c.contexts = p.Contexts
+	c.seed = p.Seed
+	c.analog = p.Config.Analog
+	c.aseed = c.analog.Seed
+	if c.aseed == 0 {
+		c.aseed = p.Seed
+	}
+	if err := c.build(); err != nil {
+		return nil, err
+	}
+	l := &p.Learning
+	c.learnOn = l.Weights.On || l.Biases.On || l.TauM.On
+	c.learn.reset(c)
+	c.pool = newPool(o.workers)
+	c.phases = [4]func(int){c.phaseForward, c.phaseNeurons, c.phaseBackward, c.phaseCommit}
+	return c, nil
+}
+
+// Close stops the chip's worker goroutines (if WithWorkers started any). The chip must
+// not be stepped after Close.
+func (c *Chip) Close() { c.pool.close() }
+
+// build allocates the runtime state from c.prog.
+func (c *Chip) build() error {
+	p := &c.prog
+	C := c.contexts
+	f := &c.f
+	for t := range p.Tiles {
+		c.tiles = append(c.tiles, &tile{idx: t})
+	}
+	inOff, outOff := 0, 0
+	for qi := range p.Populations {
+		q := &p.Populations[qi]
+		ps := &pop{idx: qi, name: q.Name, size: q.Size, role: q.Role, act: q.Activation, bias: q.Bias,
+			rExp: q.RateExp, sExp: q.StateExp, eExp: q.ErrorExp, gbExp: q.BiasGradExp, gtExp: q.TauGradExp}
+		n := q.Size
+		ps.home, _ = p.Home(qi)
+		ps.rateBus = make([]int16, C*n)
+		if q.Role == RoleInput {
+			ps.inOff = inOff
+			inOff += n
+			c.inputs = append(c.inputs, ps)
+			c.pops = append(c.pops, ps)
+			continue
+		}
+		if q.Role == RoleOutput {
+			ps.outOff = outOff
+			outOff += n
+			c.outputs = append(c.outputs, ps)
+			ps.estar = make([]int64, C*n)
+		}
+		ps.gamma = q.Gamma.Raw
+		ps.gammaFrac = f.gamma.Format.Frac - q.Gamma.Exp
+		ps.tauM = append([]int64(nil), q.TauM...)
+		ps.tauR = append([]int64(nil), q.TauR...)
+		if q.Bias {
+			ps.b = append([]int64(nil), q.B...)
+		}
+		ps.trimTau, ps.trimOff = make([]int64, n), make([]int64, n)
+		ps.dtm, ps.dtr, ps.rm, ps.mr = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		s := func() []int64 { return make([]int64, C*n) }
+		ps.u, ps.v, ps.r, ps.rp, ps.eps = s(), s(), s(), s(), s()
+		ps.ub, ps.eb, ps.inst, ps.du = s(), s(), s(), s()
+		ps.rNext, ps.rpNext = s(), s()
+		ps.errBus = make([]int16, C*n)
+		if err := c.buildUnits(ps); err != nil {
+			return err
+		}
+		c.pops = append(c.pops, ps)
+	}
+	c.inWidth, c.outWidth = inOff, outOff
+	c.target = make([]int64, C*outOff)
+	c.out = make([]int64, C*outOff)
+	for pi, pr := range p.Projections {
+		src, tgt := c.pops[pr.Source], c.pops[pr.Target]
+		x := &proj{idx: pi, src: src, tgt: tgt, wExp: pr.WeightExp, gExp: pr.GradExp, backward: src.role != RoleInput}
+		x.sumFrac = f.w.Format.Frac + f.rateBus.Format.Frac - pr.WeightExp - src.rExp
+		x.tsumFrac = f.w.Format.Frac + f.errBus.Format.Frac - pr.WeightExp - tgt.eExp
+		src.out = append(src.out, x)
+		tgt.in = append(tgt.in, x)
+		c.projs = append(c.projs, x)
+	}
+	for _, q := range c.pops {
+		if q.role == RoleInput {
+			continue
+		}
+		q.sumFrac = -1 << 30
+		for _, x := range q.in {
+			q.sumFrac = max(q.sumFrac, x.sumFrac)
+		}
+		bf := f.b.Format.Frac - q.sExp
+		if q.bias {
+			q.sumFrac = max(q.sumFrac, bf)
+		}
+		if len(q.in) == 0 && !q.bias {
+			q.sumFrac = f.u.Format.Frac - q.sExp
+		}
+		for _, x := range q.in {
+			x.shift = q.sumFrac - x.sumFrac
+		}
+		q.biasShift = q.sumFrac - bf
+		q.tsumFrac = -1 << 30
+		for _, x := range q.out {
+			q.tsumFrac = max(q.tsumFrac, x.tsumFrac)
+		}
+		for _, x := range q.out {
+			x.tshift = q.tsumFrac - x.tsumFrac
+		}
+		q.accIn = make([][]int32, len(q.in))
+		for k := range q.accIn {
+			q.accIn[k] = make([]int32, C*q.size)
+		}
+		q.accOut = make([][]int32, len(q.out))
+		for k := range q.accOut {
+			q.accOut[k] = make([]int32, C*q.size)
+		}
+	}
+	for t := range p.Tiles {
+		tl := c.tiles[t]
+		for _, b := range p.Tiles[t].Blocks {
+			x := c.projs[b.Projection]
+			bl := &block{tile: t, p: x, row0: b.Row0, rows: b.Rows, col0: b.Col0, cols: b.Cols, plastic: b.Plastic,
+				wMem: append([]int64(nil), b.W...), wX: make([]int16, len(b.W)),
+				fwd: make([]int32, C*b.Rows), bwd: make([]int32, C*b.Cols), gsum: make([]int64, len(b.W))}
+			x.blocks = append(x.blocks, bl)
+			tl.blocks = append(tl.blocks, bl)
+		}
+		// Runs of consecutive neurons of one population, in slot order.
+		for _, ref := range p.Tiles[t].Slots {
+			q := c.pops[ref.Population]
+			if n := len(tl.runs); n > 0 && tl.runs[n-1].p == q && tl.runs[n-1].hi == ref.Neuron {
+				tl.runs[n-1].hi++
+				continue
+			}
+			tl.runs = append(tl.runs, run{p: q, lo: ref.Neuron, hi: ref.Neuron + 1})
+		}
+	}
+	c.buildAnalog()
+	c.writeNoise = toFixed(c.analog.WeightWriteSigma, zFrac)
+	c.links = make([][4]uint64, len(c.tiles))
+	c.allocLearning()
+	if p.Loss.Kind == LossCrossEntropy {
+		var err error
+		if c.expUnit, err = fixedpoint.DefaultLUT(c.cfg.Formats, fixedpoint.Exp); err != nil {
+			return fmt.Errorf("chip: exp unit: %v", err)
+		}
+		c.ceExp = make([]int64, c.outWidth)
+	}
+	for _, q := range c.pops {
+		if q.role != RoleInput {
+			c.deriveConstants(q, 0, q.size, nil)
+		}
+	}
+	for _, x := range c.projs {
+		for _, bl := range x.blocks {
+			c.writeCrossbar(bl, 0, len(bl.wMem), loadStep, &c.tiles[bl.tile].cnt[cntW])
+		}
+	}
+	return nil
+}
+
+// allocLearning allocates the gradient sums and the optimizer's moments.
+func (c *Chip) allocLearning() {
+	kind := c.prog.Learning.Optimizer
+	mom := func(n int) moments {
+		switch kind {
+		case OptMomentum:
+			return moments{m: make([]int64, n)}
+		case OptAdam:
+			return moments{m: make([]int64, n), v: make([]int64, n)}
+		}
+		return moments{}
+	}
+	for _, q := range c.pops {
+		if q.role == RoleInput {
+			continue
+		}
+		q.bSum, q.tSum = make([]int64, q.size), make([]int64, q.size)
+		if q.bias {
+			q.bOpt = mom(q.size)
+		}
+		q.tOpt = mom(q.size)
+	}
+	for _, x := range c.projs {
+		for _, b := range x.blocks {
+			if b.plastic {
+				b.opt = mom(len(b.wMem))
+			}
+		}
+	}
+}
+
+// loadStep is the Key.Step of writes made when a program is loaded (before step 0).
+const loadStep = ^uint64(0)
+
+// buildUnits builds population q's φ and φ′ units.
+func (c *Chip) buildUnits(q *pop) error {
+	f := &c.f
+	rf := effective(f.r.Format, q.rExp)
+	q.comparator = isPiecewise(q.act)
+	tb := append(fixedpoint.Table(nil), c.cfg.Formats...)
+	for i := range tb {
+		if tb[i].Name == "r" {
+			tb[i].Format = rf
+		}
+	}
+	if q.comparator {
+		q.inFmt = effective(f.uB.Format, q.sExp)
+		var err error
+		if q.phi, err = fixedpoint.NewLUT(q.act, q.inFmt, rf, 0, 1, 2); err != nil {
+			return fmt.Errorf("chip: population %q: %v", q.name, err)
+		}
+		if q.phiP, err = fixedpoint.NewLUT(q.act+1, q.inFmt, f.rp.Format, 0, 1, 2); err != nil {
+			return fmt.Errorf("chip: population %q: %v", q.name, err)
+		}
+		return nil
+	}
+	q.inFmt = f.phiIn.Format
+	build := func(fn fixedpoint.Func) (*fixedpoint.LUT, error) {
+		l, err := fixedpoint.DefaultLUT(tb, fn)
+		if err != nil || c.cfg.LUTSegments == 0 {
+			return l, err
+		}
+		lo := l.In.ToFloat(l.Lo)
+		hi := l.In.ToFloat(l.Lo + int64(l.Size)<<l.StepBits)
+		return fixedpoint.NewLUT(fn, l.In, l.Out, lo, hi, c.cfg.LUTSegments)
+	}
+	var err error
+	if q.phi, err = build(q.act); err != nil {
+		return fmt.Errorf("chip: population %q: φ unit: %v", q.name, err)
+	}
+	if q.phiP, err = build(q.act + 1); err != nil {
+		return fmt.Errorf("chip: population %q: φ′ unit: %v", q.name, err)
+	}
+	return nil
+}
+
+func isPiecewise(f fixedpoint.Func) bool {
+	switch f {
+	case fixedpoint.Identity, fixedpoint.ReLU, fixedpoint.HardSigmoid, fixedpoint.HardTanh:
+		return true
+	}
+	return false
+}
+
+// effective is format f under exponent e: the same raw integers, binary point moved.
+func effective(f fixedpoint.Format, e int) fixedpoint.Format {
+	return fixedpoint.Format{Signed: f.Signed, Int: f.Int + e, Frac: f.Frac - e}
+}
+
+// wide is the format of an int64 intermediate with frac fraction bits: 63 bits wide
+// whatever frac is, so that fixedpoint picks its exact 128-bit paths when needed.
+func wide(frac int) fixedpoint.Format {
+	return fixedpoint.Format{Signed: true, Int: 62 - frac, Frac: frac}
+}
+
+// validateDatapath checks what the datapath needs beyond Program.Validate: exponents
+// that keep the effective formats of rates and states valid.
+func (p *Program) validateDatapath() error {
+	c := &p.Config
+	r, rb, ub, u := c.formatOf("r").Format, c.formatOf("rate_bus").Format, c.formatOf("u_breve").Format, c.formatOf("u").Format
+	for _, q := range p.Populations {
+		for _, f := range []fixedpoint.Format{r, rb} {
+			if q.RateExp < -f.Int || q.RateExp > f.Frac {
+				return fmt.Errorf("chip: program: population %q: RateExp %d; with %s rates it must be within %d…%d", q.Name, q.RateExp, f, -f.Int, f.Frac)
+			}
+		}
+		if q.Role == RoleInput {
+			continue
+		}
+		for _, f := range []fixedpoint.Format{ub, u} {
+			if q.StateExp < -f.Int || q.StateExp > f.Frac {
+				return fmt.Errorf("chip: program: population %q: StateExp %d; with %s states it must be within %d…%d", q.Name, q.StateExp, f, -f.Int, f.Frac)
+			}
+		}
+	}
+	if p.Loss.Kind == LossCrossEntropy {
+		exp := 0
+		first := true
+		for _, q := range p.Populations {
+			if q.Role != RoleOutput {
+				continue
+			}
+			if !first && q.RateExp != exp {
+				return fmt.Errorf("chip: program: cross-entropy: output population %q has RateExp %d, another %d; the softmax needs one rate scale", q.Name, q.RateExp, exp)
+			}
+			exp, first = q.RateExp, false
+		}
+	}
+	if v, m := c.formatOf("v").Format, c.formatOf("inst_e").Format; v.Frac != m.Frac {
+		return fmt.Errorf("chip: config: formats: v %s and inst_e %s must have the same fraction bits (Δv = inst_e − v is formed exactly)", v, m)
+	}
+	g, av, am := c.formatOf("grad").Format, c.formatOf("adam_v").Format, c.formatOf("adam_m").Format
+	if av.Frac > 2*g.Frac || av.Width()+2*g.Frac-av.Frac > 62 {
+		return fmt.Errorf("chip: config: formats: adam_v %s does not fit the square of grad %s; keep adam_v's fraction bits ≤ %d and its integer bits ≤ %d", av, g, 2*g.Frac, 62-2*g.Frac)
+	}
+	if k := adamRatioFrac + av.Frac/2 - am.Frac; k < 0 || k+am.Width() > 62 {
+		return fmt.Errorf("chip: config: formats: adam_m %s and adam_v %s are too far apart for the update ratio; keep adam_m's fraction bits near adam_v's half", am, av)
+	}
+	return nil
+}
+
+// cloneProgram returns a deep copy of p.
+func cloneProgram(p *Program) *Program {
+	q := *p
+	q.Config.Formats = append(fixedpoint.Table(nil), p.Config.Formats...)
+	q.Populations = append([]Population(nil), p.Populations...)
+	for i := range q.Populations {
+		x := &q.Populations[i]
+		x.TauM = cloneInts(x.TauM)
+		x.TauR = cloneInts(x.TauR)
+		x.B = cloneInts(x.B)
+	}
+	q.Projections = append([]Projection(nil), p.Projections...)
+	q.Tiles = append([]Tile(nil), p.Tiles...)
+	for i := range q.Tiles {
+		t := &q.Tiles[i]
+		t.Slots = append([]NeuronRef(nil), t.Slots...)
+		t.Routes = append([]Route(nil), t.Routes...)
+		t.Blocks = append([]Block(nil), t.Blocks...)
+		for k := range t.Blocks {
+			t.Blocks[k].W = cloneInts(t.Blocks[k].W)
+		}
+	}
+	return &q
+}
+
+func cloneInts(s []int64) []int64 {
+	if s == nil {
+		return nil
+	}
+	return append([]int64(nil), s...)
 }

@@ -1,6 +1,8 @@
 package chip
 
 import (
+	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/glemu/glemu/fixedpoint"
@@ -307,3 +309,40 @@ func (p *Program) width(r Role) int {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// MakeReg returns the register closest to x with a mantissa in format v: the exponent
+// that gives the mantissa the most bits, the mantissa rounded half-even. x must be finite
+// (0 gives the zero register); a negative x needs a signed format.
+func MakeReg(x float64, v fixedpoint.Var) (Reg, error) {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return Reg{}, fmt.Errorf("chip: register %s: %g is not a finite value", v.Name, x)
+	}
+	if x == 0 {
+		return Reg{}, nil
+	}
+	if x < 0 && !v.Format.Signed {
+		return Reg{}, fmt.Errorf("chip: register %s: %g is negative, %s is unsigned", v.Name, x, v.Format)
+	}
+	hv := v
+	hv.Rounding, hv.Overflow = fixedpoint.HalfEven, fixedpoint.Saturate
+	_, e := math.Frexp(math.Abs(x)) // |x| = m·2^e, m ∈ [0.5, 1)
+	// Put |x| just below the format's top: the mantissa's value is |x|·2^−exp.
+	top := v.Format.Int // the value 2^Int is just above the largest mantissa
+	exp := e - top
+	for range 2 {
+		raw := hv.FromFloat(math.Ldexp(x, -exp), 0, nil)
+		if raw > v.Format.Min() && raw < v.Format.Max() || exp > MaxExp {
+			break
+		}
+		exp++
+	}
+	if exp < -MaxExp || exp > MaxExp {
+		return Reg{}, fmt.Errorf("chip: register %s: %g is out of the exponent range ±%d", v.Name, x, MaxExp)
+	}
+	return Reg{Raw: hv.FromFloat(math.Ldexp(x, -exp), 0, nil), Exp: exp}, nil
+}
+
+// Float returns the register's value with its mantissa in format v.
+func (r Reg) Float(v fixedpoint.Var) float64 {
+	return math.Ldexp(v.Format.ToFloat(r.Raw), r.Exp)
+}

@@ -1,0 +1,314 @@
+package chip
+
+import (
+	"math"
+
+	"github.com/glemu/glemu/fixedpoint"
+)
+
+// On-chip learning. Every parameter θ (weights in w_mem, biases in b, τm in tau_m)
+// learns from a gradient g formed as the mean over contexts of its local product
+// (−ĕ r for weights, −ĕ for biases, ĕ·Δu = dt·∂τm for τm), in the grad format under the
+// owner's gradient exponent, then the optimizer, all in fixed point:
+//
+//	g  = round(−S · (1/C))                 S the exact integer sum over contexts; 1/C a decay register
+//	sgd:      θ ← θ + round(−lr · g)
+//	momentum: m ← g + round(μ · m);        θ ← θ + round(−lr · m)
+//	adam:     m ← m + round((1−β1)(g − m));  v ← v + round((1−β2)(g² − v))
+//	          θ ← θ + round(−lr_t · ⌊m·2^K / (⌊√v⌋ + ε_t)⌋)
+//
+// with lr_t = lr·(bc2/bc1), ε_t = ε·bc2, bc1 = 1 − β1^t, bc2 = √(1 − β2^t), the powers
+// β^t kept in decay registers (multiplied by β and rounded half-even once per learning
+// step), √ the exact integer square root and the quotient the exact (truncating)
+// divider: PyTorch's θ ← θ − (lr/bc1)·m/(√v/bc2 + ε), rearranged so that one division
+// per parameter suffices. Each round(·) rounds once into the destination's format with
+// its rounding (stochastic for w_mem, adam_m, adam_v: keyed by the parameter's declared
+// index) and saturates.
+
+// adamRatioFrac is the number of fraction bits of Adam's ratio m/(√v + ε).
+const adamRatioFrac = 24
+
+// Parameter kinds.
+const (
+	kindW = iota
+	kindB
+	kindT
+)
+
+var kindNames = [3]string{"w", "b", "tau_m"}
+
+// learnState holds the learning registers that change every learning step.
+type learnState struct {
+	t      uint64   // learning steps taken: Adam's bias-correction counter
+	p1, p2 int64    // β1^t, β2^t (decay)
+	invC   int64    // 1/C (decay)
+	bc2    int64    // √(1 − β2^t) (decay)
+	lrt    [3]int64 // per kind: lr mantissa × bc2/bc1, with lr.Frac + decay.Frac fraction bits
+	keys   [3][4]uint64
+}
+
+// key slots of learnState.keys.
+const (
+	keyTheta = iota
+	keyM
+	keyV
+	keyG
+)
+
+func (l *learnState) reset(c *Chip) {
+	f := &c.f
+	one := int64(1) << f.decy.Format.Frac
+	l.t = 0
+	l.p1, l.p2 = one, one
+	l.invC = divRound(one, int64(c.contexts))
+	l.bc2 = one
+	for k := range 3 {
+		theta := []string{"w_mem", "b", "tau_m"}[k]
+		l.keys[k] = [4]uint64{
+			fixedpoint.VarID(theta), fixedpoint.VarID("adam_m." + kindNames[k]),
+			fixedpoint.VarID("adam_v." + kindNames[k]), fixedpoint.VarID("grad." + kindNames[k]),
+		}
+	}
+	l.setRates(c, one)
+}
+
+func (l *learnState) setRates(c *Chip, factor int64) {
+	lr := &c.prog.Learning
+	for k, pl := range [3]*ParamLearning{&lr.Weights, &lr.Biases, &lr.TauM} {
+		l.lrt[k] = pl.LR.Raw * factor
+	}
+}
+
+// begin advances the bias-correction registers for this learning step.
+func (l *learnState) begin(c *Chip) {
+	f := &c.f
+	df := f.decy.Format.Frac
+	one := int64(1) << df
+	lr := &c.prog.Learning
+	l.t++
+	if lr.Optimizer != OptAdam {
+		l.setRates(c, one)
+		return
+	}
+	l.p1 = roundShift(l.p1*lr.Beta1, df)
+	l.p2 = roundShift(l.p2*lr.Beta2, df)
+	bc1 := one - l.p1
+	l.bc2 = isqrt((one - l.p2) << df)
+	factor := (l.bc2 << df) / bc1
+	l.setRates(c, factor)
+}
+
+// isqrt returns ⌊√x⌋ exactly (0 for x ≤ 0).
+func isqrt(x int64) int64 {
+	if x <= 0 {
+		return 0
+	}
+	r := int64(math.Sqrt(float64(x)))
+	for r*r > x {
+		r--
+	}
+	for (r+1)*(r+1) <= x {
+		r++
+	}
+	return r
+}
+
+// opt is one parameter array's optimizer context for one learning step.
+type opt struct {
+	kind       int
+	theta      fixedpoint.Var
+	thetaExp   int
+	gExp       int
+	lrFmt      fixedpoint.Format // lr_t
+	gFmt       fixedpoint.Format // g scaled into θ's units (SGD)
+	mFmt       fixedpoint.Format // m scaled into θ's units (momentum)
+	ratioFmt   fixedpoint.Format // Adam's ratio scaled into θ's units
+	epsT       int64
+	sTheta     fixedpoint.Stream
+	sM, sV, sG fixedpoint.Stream
+	stoch      [4]bool
+}
+
+func (c *Chip) newOpt(kind int, theta fixedpoint.Var, thetaExp, gExp, owner int) opt {
+	f := &c.f
+	l := &c.learn
+	pl := [3]*ParamLearning{&c.prog.Learning.Weights, &c.prog.Learning.Biases, &c.prog.Learning.TauM}[kind]
+	o := opt{kind: kind, theta: theta, thetaExp: thetaExp, gExp: gExp}
+	o.lrFmt = wide(f.lr.Format.Frac + f.decy.Format.Frac - pl.LR.Exp)
+	o.gFmt = wide(f.grad.Format.Frac - gExp + thetaExp)
+	o.mFmt = wide(f.am.Format.Frac - gExp + thetaExp)
+	o.ratioFmt = wide(adamRatioFrac + thetaExp)
+	if c.prog.Learning.Optimizer == OptAdam {
+		// ε_t = ε·bc2 in √v's units (fraction bits av.Frac/2 under exponent gExp).
+		o.epsT = f.sqrtV.Rescale(pl.Eps.Raw*l.bc2, f.aeps.Format.Frac-pl.Eps.Exp+f.decy.Format.Frac+gExp, 0, nil)
+	}
+	o.stoch = [4]bool{theta.Rounding == fixedpoint.Stochastic, f.am.Rounding == fixedpoint.Stochastic,
+		f.av.Rounding == fixedpoint.Stochastic, f.grad.Rounding == fixedpoint.Stochastic}
+	own := uint64(owner) * 0x9E3779B97F4A7C15
+	step := c.steps
+	k := &l.keys[kind]
+	o.sTheta = fixedpoint.NewStream(c.seed, k[keyTheta]+own, 0, step)
+	o.sM = fixedpoint.NewStream(c.seed, k[keyM]+own, 0, step)
+	o.sV = fixedpoint.NewStream(c.seed, k[keyV]+own, 0, step)
+	o.sG = fixedpoint.NewStream(c.seed, k[keyG]+own, 0, step)
+	return o
+}
+
+// mean returns the gradient g = −sign·S/C in grad format under o.gExp; S has sFrac
+// real fraction bits.
+func (c *Chip) mean(o *opt, s int64, sFrac int, idx uint64, cnt *fixedpoint.Counters) int64 {
+	var rnd uint64
+	if o.stoch[keyG] {
+		rnd = o.sG.Draw(idx)
+	}
+	return c.f.grad.Mul(s, wide(sFrac+o.gExp), c.learn.invC, c.f.decy.Format, rnd, cnt)
+}
+
+// step applies the optimizer to parameter θ (raw) with gradient g, moments at *m, *v
+// (nil for SGD), and returns the new θ.
+func (c *Chip) optStep(o *opt, theta, g int64, m, v *int64, idx uint64, cnt *[numCounted]fixedpoint.Counters, cTheta *fixedpoint.Counters) int64 {
+	f := &c.f
+	lr := &c.prog.Learning
+	k := o.kind
+	draw := func(slot int, s fixedpoint.Stream) uint64 {
+		if o.stoch[slot] {
+			return s.Draw(idx)
+		}
+		return 0
+	}
+	switch lr.Optimizer {
+	case OptSGD:
+		return o.theta.MAC(theta, -c.learn.lrt[k], o.lrFmt, g, o.gFmt, draw(keyTheta, o.sTheta), cTheta)
+	case OptMomentum:
+		gm := f.am.Rescale(g, f.grad.Format.Frac, 0, &cnt[cntAdamM])
+		mm := f.am.MAC(gm, lr.Momentum, f.decy.Format, *m, f.am.Format, draw(keyM, o.sM), &cnt[cntAdamM])
+		*m = mm
+		return o.theta.MAC(theta, -c.learn.lrt[k], o.lrFmt, mm, o.mFmt, draw(keyTheta, o.sTheta), cTheta)
+	}
+	// Adam.
+	one := int64(1) << f.decy.Format.Frac
+	gm := f.am.Rescale(g, f.grad.Format.Frac, 0, &cnt[cntAdamM])
+	mm := f.am.MAC(*m, one-lr.Beta1, f.decy.Format, gm-*m, wide(f.am.Format.Frac), draw(keyM, o.sM), &cnt[cntAdamM])
+	*m = mm
+	gf2 := 2 * f.grad.Format.Frac
+	vv := f.av.MAC(*v, one-lr.Beta2, f.decy.Format, g*g-*v<<(gf2-f.av.Format.Frac), wide(gf2), draw(keyV, o.sV), &cnt[cntAdamV])
+	*v = vv
+	den := isqrt(vv) + o.epsT
+	if den <= 0 {
+		return theta
+	}
+	ratio := (mm << (adamRatioFrac + f.av.Format.Frac/2 - f.am.Format.Frac)) / den
+	return o.theta.MAC(theta, -c.learn.lrt[k], o.lrFmt, ratio, o.ratioFmt, draw(keyTheta, o.sTheta), cTheta)
+}
+
+// learnBlock forms block b's gradient (the exact sum over contexts of ĕ_bus r_bus, then
+// the mean) and applies the optimizer to every synapse; cells whose weight memory
+// changed are rewritten.
+func (c *Chip) learnBlock(tl *tile, b *block) {
+	f := &c.f
+	C := c.contexts
+	tgt, src := b.p.tgt, b.p.src
+	gs := b.gsum
+	clear(gs)
+	for k := range C {
+		e := tgt.errBus[k*tgt.size+b.row0 : k*tgt.size+b.row0+b.rows]
+		r := src.rateBus[k*src.size+b.col0 : k*src.size+b.col0+b.cols]
+		for i, ei := range e {
+			if ei == 0 {
+				continue
+			}
+			x := int64(ei)
+			row := gs[i*b.cols : (i+1)*b.cols]
+			for j, rj := range r {
+				row[j] += x * int64(rj)
+			}
+		}
+	}
+	sFrac := f.errBus.Format.Frac - tgt.eExp + f.rateBus.Format.Frac - src.rExp
+	o := c.newOpt(kindW, f.wMem, b.p.wExp, b.p.gExp, b.p.idx)
+	cnt := &tl.cnt
+	sx := fixedpoint.NewStream(c.seed, streamKey("w", b.p.idx), 0, c.steps)
+	stochX := f.w.Rounding == fixedpoint.Stochastic
+	ssize := uint64(src.size)
+	var mp, vp *int64
+	for i := range b.rows {
+		base := uint64(b.row0+i)*ssize + uint64(b.col0)
+		for j := range b.cols {
+			k := i*b.cols + j
+			idx := base + uint64(j)
+			g := c.mean(&o, -gs[k], sFrac, idx, &cnt[cntGrad])
+			if b.opt.m != nil {
+				mp = &b.opt.m[k]
+			}
+			if b.opt.v != nil {
+				vp = &b.opt.v[k]
+			}
+			w := c.optStep(&o, b.wMem[k], g, mp, vp, idx, cnt, &cnt[cntWMem])
+			if w == b.wMem[k] {
+				continue
+			}
+			b.wMem[k] = w
+			var rnd uint64
+			if stochX {
+				rnd = sx.Draw(idx)
+			}
+			x := f.w.Rescale(w, f.wMem.Format.Frac, rnd, &cnt[cntW])
+			b.wX[k] = int16(c.analogWrite(b, k, x, c.steps, &cnt[cntW]))
+		}
+	}
+}
+
+// neuronGradients sums, over contexts, the bias and τm gradient products of neurons
+// lo…hi−1 of q: Σ ĕ (full precision) and Σ ĕ_bus·Δu.
+func (c *Chip) neuronGradients(q *pop, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		q.bSum[i], q.tSum[i] = 0, 0
+	}
+	for k := range c.contexts {
+		off := k * q.size
+		for i := lo; i < hi; i++ {
+			q.bSum[i] += q.eb[off+i]
+			q.tSum[i] += int64(q.errBus[off+i]) * q.du[off+i]
+		}
+	}
+}
+
+// learnNeurons updates the biases and τm of neurons lo…hi−1 of q (learning on).
+func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
+	f := &c.f
+	lr := &c.prog.Learning
+	cnt := &tl.cnt
+	if lr.Biases.On && q.bias {
+		o := c.newOpt(kindB, f.b, q.sExp, q.gbExp, q.idx)
+		sFrac := f.eB.Format.Frac - q.eExp
+		for i := lo; i < hi; i++ {
+			g := c.mean(&o, -q.bSum[i], sFrac, uint64(i), &cnt[cntGrad])
+			q.b[i] = c.optStep(&o, q.b[i], g, at(q.bOpt.m, i), at(q.bOpt.v, i), uint64(i), cnt, &cnt[cntB])
+		}
+	}
+	if lr.TauM.On {
+		o := c.newOpt(kindT, f.tau, 0, q.gtExp, q.idx)
+		sFrac := f.errBus.Format.Frac - q.eExp + f.u.Format.Frac - q.sExp
+		changed := false
+		for i := lo; i < hi; i++ {
+			g := c.mean(&o, q.tSum[i], sFrac, uint64(i), &cnt[cntGrad])
+			t := c.optStep(&o, q.tauM[i], g, at(q.tOpt.m, i), at(q.tOpt.v, i), uint64(i), cnt, &cnt[cntTau])
+			t = max(t, lr.TauMMin)
+			if t != q.tauM[i] {
+				q.tauM[i] = t
+				c.deriveConstants(q, i, i+1, cnt)
+				changed = true
+			}
+		}
+		if changed {
+			tl.stats.divides += uint64(4 * (hi - lo))
+		}
+	}
+}
+
+func at(s []int64, i int) *int64 {
+	if s == nil {
+		return nil
+	}
+	return &s[i]
+}

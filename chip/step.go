@@ -1,0 +1,274 @@
+package chip
+
+import (
+	"github.com/glemu/glemu/fixedpoint"
+)
+
+// Step advances every tile by one step dt with the input and target last set (SetInput,
+// SetTarget, SetLabels, ClearTarget), in the order of docs/chip.md:
+//
+//  0. the host port: input populations take x_k; the output populations' committed
+//     rates are the reported output; e* is formed from them and y_k on the output tile;
+//  1. forward: every block forms W·r from the committed rates;
+//  2. neurons: every neuron gathers its partial sums, runs its error neuron and its
+//     membrane, φ and φ′ (new rates are staged) and puts ĕ on the error bus;
+//  3. backward and learning: every block forms Wᵀĕ with its weights as they were, then
+//     (learning on) its gradient and optimizer update;
+//  4. commit: every neuron gathers its transposed sums into ε_in, commits its rates,
+//     and (learning on) updates its bias and τm.
+//
+// Step does not allocate.
+func (c *Chip) Step() error {
+	c.hostPort()
+	if c.learnOn {
+		c.learn.begin(c)
+	}
+	for _, ph := range c.phases {
+		c.pool.run(ph, len(c.tiles))
+	}
+	c.steps++
+	c.countStep()
+	if c.probes != nil {
+		return c.probes.record(c)
+	}
+	return nil
+}
+
+// hostPort puts the step's input on the input populations' rate buses (done by
+// SetInput), records the reported output and forms the output error e*.
+func (c *Chip) hostPort() {
+	C := c.contexts
+	w := c.outWidth
+	for _, q := range c.outputs {
+		for k := range C {
+			copy(c.out[k*w+q.outOff:k*w+q.outOff+q.size], q.r[k*q.size:(k+1)*q.size])
+		}
+	}
+	for _, q := range c.outputs {
+		clear(q.estar)
+	}
+	if !c.hasTarget || c.prog.Loss.Kind == LossNone {
+		return
+	}
+	out0 := c.outputs[0]
+	cnt := &c.tiles[out0.home[0]].cnt
+	switch c.prog.Loss.Kind {
+	case LossMSE:
+		c.estarMSE()
+	case LossCrossEntropy:
+		c.estarCE(cnt)
+	}
+}
+
+// estarMSE sets e* = β(y − r_out) into eps_in (per output neuron on its home tile).
+func (c *Chip) estarMSE() {
+	f := &c.f
+	beta := c.prog.Loss.Beta
+	w := c.outWidth
+	for _, q := range c.outputs {
+		// y and r share q's rate format; β·(y − r) into the e domain of q.
+		frac := f.beta.Format.Frac - beta.Exp + f.r.Format.Frac - q.rExp + q.eExp
+		for k := range c.contexts {
+			for i := range q.size {
+				d := c.target[k*w+q.outOff+i] - q.r[k*q.size+i]
+				cnt := &c.tiles[q.home[i]].cnt[cntEps]
+				q.estar[k*q.size+i] = f.eps.Rescale(beta.Raw*d, frac, c.draw(f.eps, q.idx, k, i), cnt)
+			}
+		}
+	}
+}
+
+// estarCE sets e* = β(y − softmax(r_out)) over the whole output vector of each context,
+// on the output tile: exp of (r − max r) by the exp unit, the sum, and each probability
+// p = e/Σe by the exact divider, rounded half-even into exp_out.
+func (c *Chip) estarCE(cnt *[numCounted]fixedpoint.Counters) {
+	f := &c.f
+	beta := c.prog.Loss.Beta
+	w := c.outWidth
+	rExp := c.outputs[0].rExp
+	rFrac := f.r.Format.Frac - rExp
+	pFrac := f.expOut.Format.Frac
+	for k := range c.contexts {
+		out := c.out[k*w : (k+1)*w]
+		y := c.target[k*w : (k+1)*w]
+		m := out[0]
+		for _, x := range out {
+			m = max(m, x)
+		}
+		var sum int64
+		for i, x := range out {
+			z := f.expIn.Rescale(x-m, rFrac, 0, &cnt[cntExpIn])
+			e := c.expUnit.Eval(z, &cnt[cntExpOut])
+			c.ceExp[i] = e
+			sum += e
+		}
+		for _, q := range c.outputs {
+			frac := f.beta.Format.Frac - beta.Exp + max(rFrac, pFrac) + q.eExp
+			for i := range q.size {
+				p := divRound(c.ceExp[q.outOff+i]<<pFrac, sum) // exp_out's fraction bits
+				p = f.expOut.Rescale(p, pFrac, 0, &cnt[cntExpOut])
+				yy, pp := y[q.outOff+i], p
+				if rFrac >= pFrac {
+					pp <<= rFrac - pFrac
+				} else {
+					yy <<= pFrac - rFrac
+				}
+				q.estar[k*q.size+i] = f.eps.Rescale(beta.Raw*(yy-pp), frac, c.draw(f.eps, q.idx, k, i), &cnt[cntEps])
+			}
+		}
+	}
+}
+
+// phaseForward: every block of tile t forms its partial row sums W·r_in per context.
+func (c *Chip) phaseForward(t int) {
+	C := c.contexts
+	for _, b := range c.tiles[t].blocks {
+		src := b.p.src
+		for k := range C {
+			x := src.rateBus[k*src.size+b.col0 : k*src.size+b.col0+b.cols]
+			fixedpoint.MatVec(b.fwd[k*b.rows:(k+1)*b.rows], b.wX, b.cols, x)
+		}
+	}
+}
+
+// phaseNeurons: every neuron run of tile t gathers its forward sums and steps.
+func (c *Chip) phaseNeurons(t int) {
+	tl := c.tiles[t]
+	for _, r := range tl.runs {
+		if r.p.role == RoleInput {
+			continue
+		}
+		c.gatherForward(r.p, r.lo, r.hi)
+		c.neurons(tl, r.p, r.lo, r.hi)
+	}
+}
+
+// gatherForward adds, in wrapping int32, the partial sums of every block of every
+// incoming projection into neurons lo…hi−1 of q.
+func (c *Chip) gatherForward(q *pop, lo, hi int) {
+	C := c.contexts
+	for pi, x := range q.in {
+		acc := q.accIn[pi]
+		for k := range C {
+			clear(acc[k*q.size+lo : k*q.size+hi])
+		}
+		for _, b := range x.blocks {
+			a, e := max(lo, b.row0), min(hi, b.row0+b.rows)
+			if a >= e {
+				continue
+			}
+			for k := range C {
+				dst := acc[k*q.size+a : k*q.size+e]
+				src := b.fwd[k*b.rows+a-b.row0 : k*b.rows+e-b.row0]
+				for i, v := range src {
+					dst[i] += v
+				}
+			}
+		}
+	}
+}
+
+// phaseBackward: every block of tile t forms its transposed partial sums with its
+// weights as they were, then learns.
+func (c *Chip) phaseBackward(t int) {
+	C := c.contexts
+	tl := c.tiles[t]
+	for _, b := range tl.blocks {
+		if !b.p.backward {
+			continue
+		}
+		tgt := b.p.tgt
+		for k := range C {
+			e := tgt.errBus[k*tgt.size+b.row0 : k*tgt.size+b.row0+b.rows]
+			fixedpoint.MatTVec(b.bwd[k*b.cols:(k+1)*b.cols], b.wX, b.cols, e)
+		}
+	}
+	if c.learnOn && c.prog.Learning.Weights.On {
+		for _, b := range tl.blocks {
+			if b.plastic {
+				c.learnBlock(tl, b)
+			}
+		}
+	}
+}
+
+// phaseCommit: every neuron run of tile t gathers its transposed sums into ε_in and
+// commits its new rates; learning updates biases and τm.
+func (c *Chip) phaseCommit(t int) {
+	tl := c.tiles[t]
+	C := c.contexts
+	f := &c.f
+	for _, r := range tl.runs {
+		q := r.p
+		if q.role == RoleInput {
+			continue
+		}
+		lo, hi := r.lo, r.hi
+		if len(q.out) > 0 && q.hasBackward() {
+			c.gatherBackward(tl, q, lo, hi)
+		}
+		sameBus := f.rateBus.Format == f.r.Format
+		for k := range C {
+			off := k * q.size
+			copy(q.r[off+lo:off+hi], q.rNext[off+lo:off+hi])
+			copy(q.rp[off+lo:off+hi], q.rpNext[off+lo:off+hi])
+			for i := lo; i < hi; i++ {
+				x := q.r[off+i]
+				if !sameBus {
+					x = f.rateBus.Rescale(x, f.r.Format.Frac, c.draw(f.rateBus, q.idx, k, i), &tl.cnt[cntRateBus])
+				}
+				q.rateBus[off+i] = int16(x)
+			}
+		}
+		if c.learnOn {
+			c.learnNeurons(tl, q, lo, hi)
+		}
+	}
+}
+
+func (q *pop) hasBackward() bool {
+	for _, x := range q.out {
+		if x.backward {
+			return true
+		}
+	}
+	return false
+}
+
+// gatherBackward combines the transposed partial sums of q's outgoing projections into
+// the committed ε_in of neurons lo…hi−1: a wrapping int32 sum per projection, aligned
+// by left shifts, one rounding into eps_in.
+func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
+	C := c.contexts
+	f := &c.f
+	for pi, x := range q.out {
+		acc := q.accOut[pi]
+		for k := range C {
+			clear(acc[k*q.size+lo : k*q.size+hi])
+		}
+		for _, b := range x.blocks {
+			a, e := max(lo, b.col0), min(hi, b.col0+b.cols)
+			if a >= e {
+				continue
+			}
+			for k := range C {
+				dst := acc[k*q.size+a : k*q.size+e]
+				src := b.bwd[k*b.cols+a-b.col0 : k*b.cols+e-b.col0]
+				for i, v := range src {
+					dst[i] += v
+				}
+			}
+		}
+	}
+	frac := q.tsumFrac + q.eExp
+	for k := range C {
+		for i := lo; i < hi; i++ {
+			j := k*q.size + i
+			var s int64
+			for pi, x := range q.out {
+				s += int64(q.accOut[pi][j]) << x.tshift
+			}
+			q.eps[j] = f.eps.Rescale(s, frac, c.draw(f.eps, q.idx, k, i), &tl.cnt[cntEps])
+		}
+	}
+}
