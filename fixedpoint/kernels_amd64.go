@@ -139,21 +139,12 @@ func matTVec(dst []int32, w []int16, stride int, e []int16) {
 }
 
 func outerSum(dst []int64, stride int, a, b []int16, rows, cols, contexts int) {
-	n8 := cols &^ 7
-	if useKernel != kernelVNNI || n8 == 0 {
+	if useKernel != kernelVNNI || cols == 0 {
 		outerSumGo(dst, stride, a, b, rows, cols, contexts)
 		return
 	}
 	for i := 0; i < rows; i++ {
-		row := dst[i*stride : i*stride+cols]
-		outerSumAVX512(&row[0], &b[0], cols, &a[i], rows, contexts, n8)
-		for j := n8; j < cols; j++ {
-			var s int64
-			for k := 0; k < contexts; k++ {
-				s += int64(a[k*rows+i]) * int64(b[k*cols+j])
-			}
-			row[j] = s
-		}
+		outerSumAVX512(&dst[i*stride], &b[0], cols, &a[i], rows, contexts, cols)
 	}
 }
 

@@ -621,7 +621,7 @@ tv_store:
 	RET
 
 // func outerSumAVX512(t *int64, b *int16, bstride int, a *int16, astride int, contexts, n int)
-// t[j] = Σ_c a[c·astride]·b[c·bstride+j] for j < n (a multiple of 8), exact in int64:
+// t[j] = Σ_c a[c·astride]·b[c·bstride+j] for j < n, exact in int64 (contexts ≥ 1):
 // blocks of 32 columns stay in four registers while the contexts stream by; each
 // product is vpmuldq of sign-extended values (exact), each sum vpaddq.
 TEXT ·outerSumAVX512(SB), NOSPLIT, $0-56
@@ -677,7 +677,7 @@ os_ctx32:
 os_block8:
 	LEAQ   8(BX), AX
 	CMPQ   AX, R9
-	JGT    os_done
+	JGT    os_tail
 	VPXORQ Z0, Z0, Z0
 	LEAQ   (SI)(BX*2), R8
 	MOVQ   R13, DX
@@ -696,6 +696,33 @@ os_ctx8:
 	VMOVDQU64    Z0, (DI)(BX*8)
 	ADDQ         $8, BX
 	JMP          os_block8
+
+	// The last n mod 8 columns: zero-masked loads (no fault past the end), masked store.
+os_tail:
+	MOVQ   R9, AX
+	SUBQ   BX, AX
+	JZ     os_done
+	MOVQ   AX, CX
+	MOVL   $1, AX
+	SHLL   CX, AX
+	DECL   AX
+	KMOVB  AX, K1
+	VPXORQ Z0, Z0, Z0
+	LEAQ   (SI)(BX*2), R8
+	MOVQ   R13, DX
+	MOVQ   R10, CX
+
+os_ctxt:
+	MOVWQSX       (DX), AX
+	VPBROADCASTQ  AX, Z4
+	VPMOVSXWQ.Z   (R8), K1, Z5
+	VPMULDQ       Z4, Z5, Z5
+	VPADDQ        Z5, Z0, Z0
+	ADDQ          R12, R8
+	ADDQ          R11, DX
+	DECQ          CX
+	JNZ           os_ctxt
+	VMOVDQU64     Z0, K1, (DI)(BX*8)
 
 os_done:
 	VZEROUPPER
