@@ -38,6 +38,8 @@
 // biases in neuron order. Explicit "weights" and "bias_init" win over the draws.
 package network
 
-// FormatVersion is the version of the network file format this package writes. Files of
-// every earlier version still load.
-const FormatVersion = 1
+// FormatVersion is the newest version of the network file format this package reads
+// and writes. Files of every earlier version still load; Encode writes the lowest
+// version that holds a network. Version 2 added masks of sparse projections and chip
+// hints (pinning to tiles, scale registers).
+const FormatVersion = 2

@@ -39,6 +39,14 @@ type filePopulation struct {
 	TauM       json.RawMessage `json:"tau_m,omitempty"`
 	TauR       json.RawMessage `json:"tau_r,omitempty"`
 	BiasInit   json.RawMessage `json:"bias_init,omitempty"`
+	Chip       *filePopChip    `json:"chip,omitempty"`
+}
+
+type filePopChip struct {
+	Tiles    []int `json:"tiles,omitempty"`
+	RateExp  *int  `json:"rate_exp,omitempty"`
+	StateExp *int  `json:"state_exp,omitempty"`
+	ErrorExp *int  `json:"error_exp,omitempty"`
 }
 
 type fileProjection struct {
@@ -46,7 +54,19 @@ type fileProjection struct {
 	Target  string      `json:"target"`
 	Seed    *uint64     `json:"seed,omitempty"`
 	Plastic *bool       `json:"plastic,omitempty"`
-	Weights [][]float64 `json:"weights,omitempty"`
+	Weights [][]float64   `json:"weights,omitempty"`
+	Mask    *fileMask     `json:"mask,omitempty"`
+	Chip    *fileProjChip `json:"chip,omitempty"`
+}
+
+type fileMask struct {
+	Density float64 `json:"density,omitempty"`
+	Seed    *uint64 `json:"seed,omitempty"`
+	Rows    [][]int `json:"rows,omitempty"`
+}
+
+type fileProjChip struct {
+	WeightExp *int `json:"weight_exp,omitempty"`
 }
 
 type fileLoss struct {
@@ -151,6 +171,9 @@ func Decode(r io.Reader) (*Network, error) {
 		return nil, errors.New("network: data after the network document; a file holds one document")
 	}
 	n, errs, reported := fromFile(&f)
+	if version < 2 {
+		errs = append(errs, newerFields(n, version)...)
+	}
 	n.fillDefaults()
 	if err := n.validate(reported); err != nil {
 		errs = append(errs, err.(interface{ Unwrap() []error }).Unwrap()...)
@@ -159,6 +182,29 @@ func Decode(r io.Reader) (*Network, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// newerFields reports the fields of format version 2 in a file of an earlier version.
+func newerFields(n *Network, version int) []error {
+	var errs []error
+	bad := func(what, field string) {
+		errs = append(errs, fmt.Errorf(`network: %s: %q needs format version 2, the file says %d; set "version": 2`, what, field, version))
+	}
+	for _, p := range n.Populations {
+		if p.Chip != nil {
+			bad(fmt.Sprintf("population %q", p.Name), "chip")
+		}
+	}
+	for pi, p := range n.Projections {
+		what := fmt.Sprintf("projection %d (%s → %s)", pi, p.Source, p.Target)
+		if p.Mask != nil {
+			bad(what, "mask")
+		}
+		if p.Chip != nil {
+			bad(what, "chip")
+		}
+	}
+	return errs
 }
 
 // jsonProblem rewrites a decoding error of encoding/json so that it says what to do.
@@ -225,12 +271,20 @@ func fromFile(f *fileNetwork) (*Network, []error, map[string]bool) {
 			errs = append(errs, fmt.Errorf("network: population %q: bias_init: %w", fp.Name, err))
 			reported[fp.Name+"/bias_init"] = true
 		}
+		if c := fp.Chip; c != nil {
+			p.Chip = &PopulationChip{Tiles: c.Tiles, RateExp: c.RateExp, StateExp: c.StateExp, ErrorExp: c.ErrorExp}
+		}
 		n.Populations = append(n.Populations, p)
 	}
 	for _, fp := range f.Projections {
-		n.Projections = append(n.Projections, Projection{
-			Source: fp.Source, Target: fp.Target, Seed: fp.Seed, Plastic: fp.Plastic, Weights: fp.Weights,
-		})
+		p := Projection{Source: fp.Source, Target: fp.Target, Seed: fp.Seed, Plastic: fp.Plastic, Weights: fp.Weights}
+		if m := fp.Mask; m != nil {
+			p.Mask = &Mask{Density: m.Density, Seed: m.Seed, Rows: m.Rows}
+		}
+		if c := fp.Chip; c != nil {
+			p.Chip = &ProjectionChip{WeightExp: c.WeightExp}
+		}
+		n.Projections = append(n.Projections, p)
 	}
 	n.Loss = Loss{Kind: f.Loss.Kind, Beta: f.Loss.Beta}
 	if l := f.Learning; l != nil {
@@ -364,24 +418,38 @@ func encodePerNeuron(values []float64) json.RawMessage {
 	return b
 }
 
-// Encode writes n as an indented network file of the current FormatVersion. It fails on
-// values JSON cannot hold (NaN, ±Inf); it does not otherwise validate.
+// Encode writes n as an indented network file of the lowest format version that holds
+// it: version 1 unless it uses masks or chip hints (version 2), so that older glemu
+// still reads what it can. It fails on values JSON cannot hold (NaN, ±Inf); it does not
+// otherwise validate.
 func Encode(w io.Writer, n *Network) error {
 	f := fileNetwork{
-		Format: formatName, Version: FormatVersion, Name: n.Name, Dt: n.Dt, Seed: n.Seed, Errors: n.Errors,
+		Format: formatName, Version: 1, Name: n.Name, Dt: n.Dt, Seed: n.Seed, Errors: n.Errors,
 		Loss: fileLoss{Kind: n.Loss.Kind, Beta: n.Loss.Beta},
 	}
 	for _, p := range n.Populations {
-		f.Populations = append(f.Populations, filePopulation{
+		fp := filePopulation{
 			Name: p.Name, Size: p.Size, Input: p.Input, Output: p.Output, Activation: p.Activation,
 			Bias: p.Bias, Gamma: p.Gamma, TauM: encodePerNeuron(p.TauM), TauR: encodePerNeuron(p.TauR),
 			BiasInit: encodePerNeuron(p.BiasInit),
-		})
+		}
+		if c := p.Chip; c != nil {
+			fp.Chip = &filePopChip{Tiles: c.Tiles, RateExp: c.RateExp, StateExp: c.StateExp, ErrorExp: c.ErrorExp}
+			f.Version = 2
+		}
+		f.Populations = append(f.Populations, fp)
 	}
 	for _, p := range n.Projections {
-		f.Projections = append(f.Projections, fileProjection{
-			Source: p.Source, Target: p.Target, Seed: p.Seed, Plastic: p.Plastic, Weights: p.Weights,
-		})
+		fp := fileProjection{Source: p.Source, Target: p.Target, Seed: p.Seed, Plastic: p.Plastic, Weights: p.Weights}
+		if m := p.Mask; m != nil {
+			fp.Mask = &fileMask{Density: m.Density, Seed: m.Seed, Rows: m.Rows}
+			f.Version = 2
+		}
+		if c := p.Chip; c != nil {
+			fp.Chip = &fileProjChip{WeightExp: c.WeightExp}
+			f.Version = 2
+		}
+		f.Projections = append(f.Projections, fp)
 	}
 	l := n.Learning
 	if l.Weights || l.Biases || l.TauM || l.Optimizer.Kind != "" || l.Plateau != nil {

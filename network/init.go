@@ -2,6 +2,7 @@ package network
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 )
@@ -10,6 +11,7 @@ import (
 const (
 	streamWeights = 1
 	streamBias    = 2
+	streamMask    = 3
 )
 
 // SplitMix64 is the small counter-based generator of the initialisation: Sebastiano
@@ -44,6 +46,80 @@ func (s *SplitMix64) Uniform(a float64) float64 {
 	return a * (2*s.Float64() - 1)
 }
 
+// MaskOf returns projection p's mask expanded to one value per synapse, row-major
+// target×source (true: the synapse exists), or nil for a dense projection. It takes
+// time and memory in proportion to target × source size. The projection's endpoints
+// and mask must be valid.
+func (n *Network) MaskOf(p int) []bool {
+	pr := &n.Projections[p]
+	if pr.Mask == nil {
+		return nil
+	}
+	s, t := n.Endpoints(p)
+	rows, cols := n.Populations[t].Size, n.Populations[s].Size
+	out := make([]bool, rows*cols)
+	n.eachSynapse(p, rows, cols, func(k int) { out[k] = true })
+	return out
+}
+
+// eachSynapse calls fn with the row-major index of every synapse projection p's mask
+// keeps, in increasing order.
+func (n *Network) eachSynapse(p, rows, cols int, fn func(k int)) {
+	pr := &n.Projections[p]
+	m := pr.Mask
+	if m.Rows != nil {
+		for i, r := range m.Rows {
+			for _, j := range r {
+				fn(i*cols + j)
+			}
+		}
+		return
+	}
+	seed := n.Seed
+	if pr.Seed != nil {
+		seed = *pr.Seed
+	}
+	if m.Seed != nil {
+		seed = *m.Seed
+	}
+	g := NewStream(seed, streamMask, uint32(p))
+	for k := range rows * cols {
+		if g.Float64() < m.Density {
+			fn(k)
+		}
+	}
+}
+
+// Synapses counts projection p's synapses: target × source size, or those its mask
+// keeps (in time proportional to target × source size for a density mask). The
+// projection must be valid.
+func (n *Network) Synapses(p int) int {
+	s, t := n.Endpoints(p)
+	rows, cols := n.Populations[t].Size, n.Populations[s].Size
+	if n.Projections[p].Mask == nil {
+		return rows * cols
+	}
+	c := 0
+	n.eachSynapse(p, rows, cols, func(int) { c++ })
+	return c
+}
+
+// DenseParams counts the weights of every projection as if dense (target × source
+// size) plus the biases: an upper bound of NumParams that costs nothing to compute.
+func (n *Network) DenseParams() int {
+	c := 0
+	for p := range n.Projections {
+		s, t := n.Endpoints(p)
+		c += n.Populations[s].Size * n.Populations[t].Size
+	}
+	for _, q := range n.Populations {
+		if q.Bias {
+			c += q.Size
+		}
+	}
+	return c
+}
+
 // InitParams returns the network's initial parameters: explicit weights and bias_init
 // as given, every other weight and bias drawn from U(−1/√fanIn, +1/√fanIn) with the
 // generator and draw order of the package documentation, τm and τr from the file. The
@@ -76,6 +152,11 @@ func (n *Network) InitParams() (*Params, error) {
 			a := 1 / math.Sqrt(float64(n.FanIn(t)))
 			for k := range w {
 				w[k] = g.Uniform(a)
+			}
+		}
+		for k, keep := range n.MaskOf(pi) {
+			if !keep {
+				w[k] = 0
 			}
 		}
 		ps.Weights[pi] = w
@@ -143,6 +224,18 @@ func (n *Network) CheckParams(ps *Params) error {
 		}
 		if len(ps.TauR[qi]) != wantT {
 			bad("population "+q.Name+" tau_r", len(ps.TauR[qi]), wantT)
+		}
+	}
+	if len(errs) == 0 {
+		for pi := range n.Projections {
+			for k, keep := range n.MaskOf(pi) {
+				if !keep && ps.Weights[pi][k] != 0 {
+					s, _ := n.Endpoints(pi)
+					cols := n.Populations[s].Size
+					errs = append(errs, fmt.Errorf("network: parameters: projection %d weight (%d, %d) is %v where the mask has no synapse; masked weights must be 0", pi, k/cols, k%cols, ps.Weights[pi][k]))
+					break
+				}
+			}
 		}
 	}
 	for _, group := range [][][]float64{ps.Weights, ps.Biases, ps.TauM, ps.TauR} {

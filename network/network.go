@@ -52,10 +52,24 @@ type Population struct {
 	// BiasInit, if not nil, gives the initial biases (one per neuron) instead of drawing
 	// them.
 	BiasInit []float64
+	// Chip, if not nil, holds hints for the compiler (format version 2).
+	Chip *PopulationChip
 }
 
-// Projection is a dense connection from every neuron of Source to every neuron of
-// Target.
+// PopulationChip holds a population's hints for the compiler (format version 2). Every
+// field is optional: the compiler chooses what is left out.
+type PopulationChip struct {
+	// Tiles pins the population to these tiles of the mesh (row-major indices): its
+	// neurons fill them in order, each tile up to its neuron slots.
+	Tiles []int
+	// RateExp, StateExp and ErrorExp, if not nil, fix the population's scale registers
+	// (power-of-two exponents of its rates, u-domain states and e-domain errors) instead
+	// of letting the compiler choose them. An input population takes only RateExp.
+	RateExp, StateExp, ErrorExp *int
+}
+
+// Projection connects every neuron of Source to every neuron of Target, or only the
+// synapses its Mask keeps.
 type Projection struct {
 	Source, Target string
 	// Seed, if not nil, keys this projection's weight draws instead of the network seed.
@@ -65,6 +79,36 @@ type Projection struct {
 	// Weights, if not nil, gives the initial weights, Weights[i][j] from source neuron j
 	// to target neuron i, instead of drawing them.
 	Weights [][]float64
+	// Mask, if not nil, keeps only some synapses (format version 2): the others have
+	// weight zero and never learn.
+	Mask *Mask
+	// Chip, if not nil, holds hints for the compiler (format version 2).
+	Chip *ProjectionChip
+}
+
+// Mask says which synapses of a sparse projection exist, in one of two compact forms
+// (exactly one is set):
+//
+//   - Density keeps each synapse independently with probability Density, drawn from the
+//     SplitMix64 stream state = mix(seed) ^ mix(3<<32 | p) in row-major order (target
+//     neuron i outer, source neuron j inner): synapse (i, j) exists when the draw's
+//     uniform u = (next() >> 11)·2⁻⁵³ is below Density. seed is Seed if set, else the
+//     projection's seed, else the network seed.
+//   - Rows lists, for every target neuron i, the source neurons it reads, in increasing
+//     order (an empty list: none).
+//
+// Network.MaskOf expands either form.
+type Mask struct {
+	Density float64
+	Seed    *uint64
+	Rows    [][]int
+}
+
+// ProjectionChip holds a projection's hints for the compiler (format version 2).
+type ProjectionChip struct {
+	// WeightExp, if not nil, fixes the projection's weight scale register (a power-of-two
+	// exponent) instead of letting the compiler choose it.
+	WeightExp *int
 }
 
 // IsPlastic reports whether the projection's weights may learn (the default).
@@ -235,12 +279,11 @@ func (n *Network) Layers() []int {
 	return ls
 }
 
-// NumParams counts the network's weights and biases.
+// NumParams counts the network's weights (the synapses a mask keeps) and biases.
 func (n *Network) NumParams() int {
 	c := 0
 	for p := range n.Projections {
-		s, t := n.Endpoints(p)
-		c += n.Populations[s].Size * n.Populations[t].Size
+		c += n.Synapses(p)
 	}
 	for _, q := range n.Populations {
 		if q.Bias {

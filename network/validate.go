@@ -78,14 +78,22 @@ func (n *Network) validate(reported map[string]bool) error {
 			if p.BiasInit != nil {
 				extra = append(extra, "bias_init")
 			}
+			if c := p.Chip; c != nil && c.StateExp != nil {
+				extra = append(extra, "chip.state_exp")
+			}
+			if c := p.Chip; c != nil && c.ErrorExp != nil {
+				extra = append(extra, "chip.error_exp")
+			}
 			if len(extra) > 0 {
 				add(where+"an input population has only a size; remove %s", strings.Join(extra, ", "))
 			}
+			n.validateChip(p, where, add)
 			continue
 		}
 		if p.Output {
 			outputs++
 		}
+		n.validateChip(p, where, add)
 		switch {
 		case p.Activation == "":
 			add(where+"missing activation; set one of %s", strings.Join(Activations, ", "))
@@ -182,6 +190,9 @@ func (n *Network) validate(reported map[string]bool) error {
 				}
 			}
 		}
+		if p.Mask != nil && okS && okT {
+			n.validateMask(pi, n.Populations[t].Size, n.Populations[s].Size, where, add)
+		}
 	}
 	for qi, p := range n.Populations {
 		if first := seen[p.Name]; !p.Input && into[qi] == 0 && p.Name != "" && first == qi {
@@ -252,6 +263,77 @@ func (n *Network) validate(reported map[string]bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateChip checks a population's chip hints; the compiler checks them against the
+// chip.
+func (n *Network) validateChip(p *Population, where string, add func(string, ...any)) {
+	c := p.Chip
+	if c == nil {
+		return
+	}
+	seen := map[int]bool{}
+	for _, t := range c.Tiles {
+		switch {
+		case t < 0:
+			add(where+"chip tile %d is not a tile; tiles are numbered from 0, row-major", t)
+		case seen[t]:
+			add(where+"chip tile %d is listed twice; list each tile once", t)
+		}
+		seen[t] = true
+	}
+}
+
+// validateMask checks projection pi's mask against its rows × cols weights.
+func (n *Network) validateMask(pi, rows, cols int, where string, add func(string, ...any)) {
+	m := n.Projections[pi].Mask
+	switch {
+	case m.Rows != nil && m.Density != 0:
+		add(where + `mask has both "density" and "rows"; give one of them`)
+		return
+	case m.Rows == nil && !(m.Density > 0 && m.Density <= 1):
+		add(where+`mask density %v: give "density" in (0, 1] or the "rows" of source neurons each target reads`, m.Density)
+		return
+	case m.Rows != nil && m.Seed != nil:
+		add(where + `mask seed keys only a density mask; remove it from a "rows" mask`)
+	}
+	if m.Rows != nil {
+		if rows <= 0 || cols <= 0 {
+			return
+		}
+		if len(m.Rows) != rows {
+			add(where+"mask has %d rows; want %d (one list of source neurons per target neuron)", len(m.Rows), rows)
+			return
+		}
+		for i, r := range m.Rows {
+			for k, j := range r {
+				if j < 0 || j >= cols {
+					add(where+"mask row %d: source neuron %d is outside 0…%d", i, j, cols-1)
+					return
+				}
+				if k > 0 && j <= r[k-1] {
+					add(where+"mask row %d: source neuron %d follows %d; list each source once, in increasing order", i, j, r[k-1])
+					return
+				}
+			}
+		}
+	}
+	w := n.Projections[pi].Weights
+	if w == nil || len(w) != rows || rows <= 0 || cols <= 0 {
+		return
+	}
+	mask := n.MaskOf(pi)
+	for i, row := range w {
+		if len(row) != cols {
+			return
+		}
+		for j, v := range row {
+			if v != 0 && !mask[i*cols+j] {
+				add(where+"weights[%d][%d] is %v where the mask has no synapse; set it to 0 or keep the synapse", i, j, v)
+				return
+			}
+		}
+	}
 }
 
 // markSized marks every per-neuron field of population name as reported: with no
