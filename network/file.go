@@ -50,10 +50,10 @@ type filePopChip struct {
 }
 
 type fileProjection struct {
-	Source  string      `json:"source"`
-	Target  string      `json:"target"`
-	Seed    *uint64     `json:"seed,omitempty"`
-	Plastic *bool       `json:"plastic,omitempty"`
+	Source  string        `json:"source"`
+	Target  string        `json:"target"`
+	Seed    *uint64       `json:"seed,omitempty"`
+	Plastic *bool         `json:"plastic,omitempty"`
 	Weights [][]float64   `json:"weights,omitempty"`
 	Mask    *fileMask     `json:"mask,omitempty"`
 	Chip    *fileProjChip `json:"chip,omitempty"`
