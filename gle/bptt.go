@@ -237,7 +237,9 @@ func (w *window) backward() *Gradients {
 			}
 			setEtRLoop(gW[:len(pr.W)], 1, gs[tgt.Index], w.rk[k][src.Index], C, tgt.Size, src.Size)
 			for i, v := range gW[:len(pr.W)] {
-				g.W[pr.Index][i] += v
+				if pr.Mask == nil || pr.Mask[i] {
+					g.W[pr.Index][i] += v // a masked weight is no parameter
+				}
 			}
 			if !src.Input {
 				tmp := make([]float64, C*src.Size)

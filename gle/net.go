@@ -104,8 +104,12 @@ type Projection struct {
 	Plastic        bool
 	// W is target×source, row-major (alias into Net.Params).
 	W []float64
+	// Mask is the projection's mask expanded (network.Network.MaskOf: true where a
+	// synapse exists), nil for a dense projection. Masked weights are zero and their
+	// gradient is held at zero, so they never learn with any optimizer.
+	Mask []bool
 	// WGrad is the last step's gradient, −mean over contexts of ĕ_target r_sourceᵀ (nil
-	// when W does not learn).
+	// when W does not learn), zero where Mask has no synapse.
 	WGrad []float64
 	WOpt  *Moments
 	// EBottom is the committed error sent to the source, Wᵀĕ_target computed with W as
@@ -206,7 +210,7 @@ func New(net *network.Network, params *network.Params, contexts int) (*Net, erro
 	for pi := range net.Projections {
 		si, ti := net.Endpoints(pi)
 		src, tgt := n.Populations[si], n.Populations[ti]
-		pr := &Projection{Index: pi, Source: src, Target: tgt, Plastic: net.Projections[pi].IsPlastic(), W: n.Params.Weights[pi]}
+		pr := &Projection{Index: pi, Source: src, Target: tgt, Plastic: net.Projections[pi].IsPlastic(), W: n.Params.Weights[pi], Mask: net.MaskOf(pi)}
 		pr.EBottom, pr.eNext = f(src.Size), f(src.Size)
 		if n.learnW && pr.Plastic {
 			pr.WGrad, pr.WOpt = make([]float64, len(pr.W)), moments(len(pr.W))
@@ -418,6 +422,11 @@ func (n *Net) step(x, y []float64, hasTarget bool) error {
 	for _, q := range n.Projections {
 		if q.WGrad != nil {
 			setEtR(q.WGrad, -inv, q.Target.EBreve, q.Source.R, C, q.Target.Size, q.Source.Size)
+			for k, keep := range q.Mask {
+				if !keep {
+					q.WGrad[k] = 0
+				}
+			}
 		}
 	}
 	for _, p := range n.Layers {
