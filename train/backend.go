@@ -22,13 +22,35 @@ type Backend interface {
 	SetLearning(on bool)
 	// Contexts is the number of contexts C.
 	Contexts() int
+	// LR is the learning rate the next learning step uses; SetLR changes it (the
+	// training loop's schedules do).
+	LR() float64
+	SetLR(lr float64)
+}
+
+// Checkpointer is a Backend that can save and restore everything it needs to continue
+// bit for bit: parameters, dynamic state, optimizer state, counters.
+type Checkpointer interface {
+	// AppendCheckpoint appends the backend's state to dst.
+	AppendCheckpoint(dst []byte) ([]byte, error)
+	// Restore loads a state written by AppendCheckpoint of a backend built for the same
+	// network and contexts; on error the backend is unchanged.
+	Restore(buf []byte) error
 }
 
 // Backends lists the backend names the loop knows, in the order the CLI offers them.
 var Backends = []string{"float", "chip"}
 
-// ErrNoChip is returned for the chip backend until it is built.
+// ErrNoChip is matched (errors.Is) by the error for the chip backend until it is built.
 var ErrNoChip = fmt.Errorf("train: the chip backend is not built yet (a later issue adds it); use --backend float")
+
+// chipMissing is NewBackend's error for "chip": it names what is missing.
+type chipMissing struct{}
+
+func (chipMissing) Error() string {
+	return "train: --backend chip needs host.Device over the chip emulator (packages chip, compiler and host), which is not built yet; use --backend float"
+}
+func (chipMissing) Unwrap() error { return ErrNoChip }
 
 // Float is the float64 reference (package gle) as a Backend.
 type Float struct{ Net *gle.Net }
@@ -47,6 +69,17 @@ func (f *Float) Output() []float64         { return f.Net.Out }
 func (f *Float) Params() *network.Params   { return f.Net.Params.Clone() }
 func (f *Float) SetLearning(on bool)       { f.Net.Frozen = !on }
 func (f *Float) Contexts() int             { return f.Net.Contexts }
+func (f *Float) LR() float64               { return f.Net.LR }
+func (f *Float) SetLR(lr float64)          { f.Net.LR = lr }
+
+// AppendCheckpoint appends the Net's checkpoint (gle's format, no blob).
+func (f *Float) AppendCheckpoint(dst []byte) ([]byte, error) { return f.Net.AppendCheckpoint(dst, nil) }
+
+// Restore loads a checkpoint written by AppendCheckpoint.
+func (f *Float) Restore(buf []byte) error {
+	_, err := f.Net.Restore(buf)
+	return err
+}
 
 // NewBackend builds the backend called name ("float"; "chip" is not built yet).
 func NewBackend(name string, net *network.Network, params *network.Params, contexts int) (Backend, error) {
@@ -54,7 +87,7 @@ func NewBackend(name string, net *network.Network, params *network.Params, conte
 	case "float":
 		return NewFloat(net, params, contexts)
 	case "chip":
-		return nil, ErrNoChip
+		return nil, chipMissing{}
 	}
 	return nil, fmt.Errorf("train: unknown backend %q; use float", name)
 }

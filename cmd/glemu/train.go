@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/tasks"
 	"github.com/glemu/glemu/train"
 )
@@ -18,41 +20,391 @@ import (
 // student is within 0.01 % of the teacher after it.
 const defaultLagLineSteps = 70000
 
+// defaultLagNetSteps: 300 time units of learning.
+const defaultLagNetSteps = 30000
+
+type trainFlags struct {
+	task, net, backend, device, optimizer string
+	log, plot, checkpoint, resume         string
+	width, epochs, contexts, steps        int
+	trainSamples, testSamples             int
+	seed                                  uint64
+	lr                                    float64
+}
+
 func init() {
-	var (
-		task, backend string
-		steps         int
-		seed          uint64
-	)
+	var f trainFlags
 	cmd := &cobra.Command{
-		Use:   "train --task lagline [--backend float] [--steps N] [--seed S]",
-		Short: "Train a task and print what the student learned",
-		Long: `train runs a teacher–student task and prints what the student learned.
+		Use:   "train --task mnist1d|lagline|lagnet [flags]",
+		Short: "Train a task (MNIST-1D, lag-line, lag-net) and report what was learned",
+		Long: `train trains one of the GLE paper's tasks and reports what was learned.
+
+mnist1d (the default): the paper's MNIST-1D network (1→53 identity, five 53→53 tanh,
+53→10 linear; 14 956 parameters; --width changes the 53, e.g. 90 for the ≈42k variant)
+or any network file (--net) with one input and 10 cross-entropy outputs, on the
+4000/1000 MNIST-1D split with 360 steps per sample: each epoch trains on the reshuffled
+training set with learning on, then measures the test set with learning off, then the
+learning rate is halved after more than 2 epochs without a better test loss. One line
+per epoch (a progress bar too on a terminal), --log writes them as JSON lines, --plot
+draws the learning curves beside the paper's, --checkpoint saves every epoch and
+--resume continues from a saved epoch, bit for bit.
 
 lagline: two 1→1→1 softplus chains (spec section 6). The teacher has W = (1, 2) and
 τm = (1, 2); the student starts from U(0, 1) draws and learns W and τm with Adam from the
 teacher's output, on 100 contexts, after 5000 warm-up steps without learning. --steps
 counts the learning steps (the paper runs 400000; the default is the shortest schedule
-shown to converge).`,
+shown to converge).
+
+lagnet: the 1→2→2→1 mixed LE/LI network (spec section 6) learning, with SGD and
+momentum, to imitate a teacher of the same shape whose weights are drawn with another
+seed, on the input sin(0.49t) + sin(1.07t) + sin(1.98t).
+
+docs/training.md says what each flag does and what to expect.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if task != "lagline" {
-				return usagef("unknown task %q; use --task lagline (MNIST-1D training comes with its own issue)", task)
-			}
-			if steps < 0 {
-				return usagef("--steps %d: give a number of learning steps ≥ 0", steps)
-			}
-			if backend != "float" && backend != "chip" {
-				return usagef("unknown backend %q; use --backend float", backend)
-			}
-			return trainLagLine(cmd.OutOrStdout(), cmd.ErrOrStderr(), backend, steps, seed)
+			return runTrain(cmd, f)
 		},
 	}
-	cmd.Flags().StringVar(&task, "task", "lagline", "the task to train: lagline")
-	cmd.Flags().StringVar(&backend, "backend", "float", "the backend the student runs on: float (chip is not built yet)")
-	cmd.Flags().IntVar(&steps, "steps", defaultLagLineSteps, "learning steps after the warm-up (the paper: 400000)")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the task's draws (shifts, student's initial W and τm)")
+	fl := cmd.Flags()
+	fl.StringVar(&f.task, "task", "mnist1d", "the task: mnist1d, lagline or lagnet")
+	fl.StringVar(&f.net, "net", "", "a network file to train instead of the task's network")
+	fl.IntVar(&f.width, "width", tasks.MNIST1DWidth, "units per hidden layer of the MNIST-1D network (90: the ≈42k-parameter variant)")
+	fl.StringVar(&f.backend, "backend", "float", "the backend: float (the float64 reference) or chip (not built yet)")
+	fl.StringVar(&f.device, "device", "", "the chip backend's device (emu, or serial://PORT); only with --backend chip")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the per-epoch shuffles (lag tasks: of the task's draws)")
+	fl.IntVar(&f.epochs, "epochs", tasks.MNIST1DEpochs, "epochs to train, counted from the first (a resumed run goes on up to this many)")
+	fl.IntVar(&f.contexts, "contexts", tasks.MNIST1DContexts, "contexts stepped at once (the batch)")
+	fl.StringVar(&f.optimizer, "optimizer", "", "adam or momentum (default: the task's; MNIST-1D and lag-line: adam, lag-net: momentum)")
+	fl.Float64Var(&f.lr, "lr", 0, "learning rate, applied every step (default: the task's; MNIST-1D 1e-3)")
+	fl.IntVar(&f.steps, "steps", 0, "lag tasks: learning steps after the warm-up (lagline: 70000, the paper 400000; lagnet: 30000)")
+	fl.StringVar(&f.log, "log", "", "write one JSON line per epoch (lag tasks: per 1000 steps) to this file")
+	fl.StringVar(&f.plot, "plot", "", "write learning curves (lag tasks: traces and parameters) to this PNG file")
+	fl.StringVar(&f.checkpoint, "checkpoint", "", "save a checkpoint and the trained network in this directory after every epoch")
+	fl.StringVar(&f.resume, "resume", "", "continue the run checkpointed in this directory")
+	fl.IntVar(&f.trainSamples, "train-samples", 0, "train on the first N training samples only (default: all 4000)")
+	fl.IntVar(&f.testSamples, "test-samples", 0, "test on the first N test samples only (default: all 1000)")
 	rootCmd.AddCommand(cmd)
+}
+
+// runTrain checks every flag, then trains.
+func runTrain(cmd *cobra.Command, f trainFlags) error {
+	changed := cmd.Flags().Changed
+	switch f.task {
+	case "mnist1d", "lagline", "lagnet":
+	default:
+		return usagef("unknown task %q; use --task mnist1d, lagline or lagnet", f.task)
+	}
+	switch f.backend {
+	case "float":
+		if changed("device") {
+			return usagef("--device %s selects the chip backend's device; it cannot be used with --backend float", f.device)
+		}
+	case "chip":
+	default:
+		return usagef("unknown backend %q; use --backend float or chip", f.backend)
+	}
+	switch {
+	case f.epochs < 0:
+		return usagef("--epochs %d: give a number of epochs ≥ 0", f.epochs)
+	case f.contexts < 1:
+		return usagef("--contexts %d: give a number of contexts ≥ 1", f.contexts)
+	case f.steps < 0:
+		return usagef("--steps %d: give a number of learning steps ≥ 0", f.steps)
+	case f.lr < 0:
+		return usagef("--lr %g: give a learning rate ≥ 0", f.lr)
+	case f.trainSamples < 0 || f.testSamples < 0:
+		return usagef("--train-samples %d, --test-samples %d: give numbers ≥ 1 (0: all)", f.trainSamples, f.testSamples)
+	case f.optimizer != "" && f.optimizer != "adam" && f.optimizer != "momentum":
+		return usagef("unknown optimizer %q; use --optimizer adam or momentum", f.optimizer)
+	}
+	if f.task == "mnist1d" {
+		for _, name := range []string{"steps"} {
+			if changed(name) {
+				return usagef("--%s is for the lag tasks; MNIST-1D trains for --epochs", name)
+			}
+		}
+		return trainMNIST1D(cmd, f)
+	}
+	for _, name := range []string{"epochs", "contexts", "width", "checkpoint", "resume", "train-samples", "test-samples"} {
+		if changed(name) {
+			return usagef("--%s is for --task mnist1d; the lag tasks train for --steps and have no checkpoints", name)
+		}
+	}
+	if f.backend == "chip" {
+		_, err := train.NewBackend("chip", nil, nil, 1)
+		return err
+	}
+	return trainLag(cmd, f)
+}
+
+// mnist1dNetwork builds the network the flags ask for: --net's file or the paper's
+// network of --width, with --optimizer and --lr applied.
+func mnist1dNetwork(cmd *cobra.Command, f trainFlags) (*network.Network, error) {
+	changed := cmd.Flags().Changed
+	var nw *network.Network
+	var err error
+	if f.net != "" {
+		if changed("width") {
+			return nil, usagef("--width builds the paper's network; it cannot be used with --net")
+		}
+		if nw, err = network.Load(f.net); err != nil {
+			return nil, err
+		}
+		if changed("seed") {
+			nw.Seed = f.seed
+		}
+	} else if nw, err = tasks.MNIST1DNetwork(f.width, f.seed); err != nil {
+		return nil, usageError{err}
+	}
+	applyOptimizer(nw, f, changed("lr"))
+	return nw, nil
+}
+
+// applyOptimizer sets the optimizer --optimizer and --lr ask for.
+func applyOptimizer(nw *network.Network, f trainFlags, lrChanged bool) {
+	o := &nw.Learning.Optimizer
+	switch f.optimizer {
+	case "adam":
+		if o.Kind != network.OptimizerAdam {
+			*o = network.Optimizer{Kind: network.OptimizerAdam, LR: o.LR, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+		}
+	case "momentum":
+		if o.Kind != network.OptimizerMomentum {
+			*o = network.Optimizer{Kind: network.OptimizerMomentum, LR: o.LR, Momentum: 0.9}
+		}
+	}
+	if lrChanged {
+		o.LR = f.lr
+	}
+}
+
+func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
+	out := cmd.OutOrStdout()
+	changed := cmd.Flags().Changed
+	var ck *train.Checkpoint
+	if f.resume != "" {
+		var err error
+		if ck, err = train.ReadCheckpoint(f.resume); err != nil {
+			return err
+		}
+		// Flags not given take the checkpoint's values.
+		r := ck.Record
+		if !changed("seed") {
+			f.seed = r.Seed
+		}
+		if !changed("contexts") {
+			f.contexts = r.Contexts
+		}
+		if !changed("train-samples") {
+			f.trainSamples = r.TrainSamples
+		}
+		if !changed("test-samples") {
+			f.testSamples = r.TestSamples
+		}
+	}
+	var nw *network.Network
+	if ck != nil && !changed("net") && !changed("width") && !changed("optimizer") && !changed("lr") && !changed("seed") {
+		nw = ck.Network
+	} else {
+		var err error
+		if nw, err = mnist1dNetwork(cmd, f); err != nil {
+			return err
+		}
+	}
+	if f.backend == "chip" {
+		_, err := train.NewBackend("chip", nil, nil, 1)
+		return err
+	}
+	data, err := tasks.NewMNIST1D()
+	if err != nil {
+		return err
+	}
+	train0, test0 := data.NumTrain(), data.NumTest()
+	if f.trainSamples > 0 {
+		train0 = f.trainSamples
+	}
+	if f.testSamples > 0 {
+		test0 = f.testSamples
+	}
+	data = data.Head(train0, test0)
+	cfg := train.Config{Task: "mnist1d", Net: nw, Data: data, Backend: f.backend, Seed: f.seed, Contexts: f.contexts}
+	if err := train.CheckFits(nw, data); err != nil {
+		return err
+	}
+	if ck != nil {
+		if err := ck.Matches(cfg, f.resume); err != nil {
+			return err
+		}
+	}
+	// Open the outputs before any work, so a bad path fails now.
+	var logFile *os.File
+	if f.log != "" {
+		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if ck != nil {
+			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		if logFile, err = os.OpenFile(f.log, flags, 0o644); err != nil {
+			return fmt.Errorf("train: --log: %w", err)
+		}
+		defer logFile.Close()
+	}
+	if f.plot != "" {
+		if err := checkWritable(f.plot); err != nil {
+			return err
+		}
+	}
+
+	bar := newEpochBar(out)
+	var run *train.Run
+	if ck != nil {
+		last := len(ck.Record.History)
+		bar.start(fmt.Sprintf("resuming after epoch %d", last), train.Batches(data.NumTest(), f.contexts)*data.Length)
+		done := 0
+		run, err = train.Resume(cfg, ck, f.resume, func(steps int) { done += steps; bar.set(done) })
+		bar.finish()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "resumed %s after epoch %d: its test pass replayed bit for bit; lr %g\n", f.resume, last, run.Classifier.Backend.LR())
+	} else if run, err = train.NewRun(cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %s, %d parameters, on the %s backend; seed %d, %d contexts, %d+%d samples of %d steps, %d steps per epoch\n",
+		cfg.Task, nw.Name, nw.NumParams(), f.backend, f.seed, f.contexts, data.NumTrain(), data.NumTest(), data.Length, run.StepsPerEpoch())
+	start := time.Now()
+	first := len(run.History) + 1
+	for epoch := first; epoch <= f.epochs; epoch++ {
+		bar.start(fmt.Sprintf("epoch %d/%d", epoch, f.epochs), run.StepsPerEpoch())
+		e, err := run.EpochTo(f.checkpoint, func(done, _ int) { bar.set(done) })
+		bar.finish()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, epochLine(e, f.epochs))
+		if logFile != nil {
+			line, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("train: --log: %w", err)
+			}
+			if _, err := logFile.Write(append(line, '\n')); err != nil {
+				return fmt.Errorf("train: --log: %w", err)
+			}
+		}
+		if f.plot != "" {
+			if err := train.PlotLearningCurves(f.plot, run.History, paperCurve(), nw.Name); err != nil {
+				return err
+			}
+		}
+	}
+	summary(out, cfg, run, f, time.Since(start), first)
+	return nil
+}
+
+// paperCurve is the paper's mean test accuracy (%) per epoch.
+func paperCurve() []train.CurvePoint {
+	var ps []train.CurvePoint
+	for _, p := range tasks.MNIST1DPaperAccuracy {
+		ps = append(ps, train.CurvePoint{Epoch: p.Epoch, Accuracy: p.Accuracy / 100})
+	}
+	return ps
+}
+
+// paperAt returns the paper's mean test accuracy at epoch, if it reports one.
+func paperAt(epoch int) (float64, bool) {
+	for _, p := range tasks.MNIST1DPaperAccuracy {
+		if p.Epoch == epoch {
+			return p.Accuracy, true
+		}
+	}
+	return 0, false
+}
+
+func epochLine(e train.Epoch, epochs int) string {
+	s := fmt.Sprintf("epoch %3d/%d  lr %.3g  train loss %.4f acc %5.1f %%  test loss %.4f acc %5.1f %%  %.0f steps/s  %.1f s",
+		e.Epoch, epochs, e.LR, e.Train.Loss, 100*e.Train.Accuracy, e.Test.Loss, 100*e.Test.Accuracy, e.StepsPerSecond, e.Seconds)
+	if p, ok := paperAt(e.Epoch); ok {
+		s += fmt.Sprintf("  (paper: %.1f %%)", p)
+	}
+	if e.NextLR != e.LR {
+		s += fmt.Sprintf("  lr → %.3g", e.NextLR)
+	}
+	return s
+}
+
+func summary(out io.Writer, cfg train.Config, run *train.Run, f trainFlags, wall time.Duration, first int) {
+	h := run.History
+	if len(h) == 0 {
+		fmt.Fprintln(out, "no epochs trained (--epochs 0)")
+		return
+	}
+	last := h[len(h)-1]
+	best := last
+	for _, e := range h {
+		if e.Test.Accuracy > best.Test.Accuracy {
+			best = e
+		}
+	}
+	fmt.Fprintf(out, "%s on the %s backend, seed %d: %d epochs (%d this run, %s); test accuracy %.1f %% (best %.1f %% at epoch %d), test loss %.4f; lr %.3g\n",
+		cfg.Task, cfg.Backend, cfg.Seed, last.Epoch, last.Epoch-first+1, wall.Round(time.Second), 100*last.Test.Accuracy,
+		100*best.Test.Accuracy, best.Epoch, last.Test.Loss, last.NextLR)
+	fmt.Fprintf(out, "the paper (mean of 10 seeds): 45.8 %% at epoch 10, 51.2 %% at 20, 87.7 %% at 50, 91.7 ± 0.8 %% after 150\n")
+	if f.checkpoint != "" {
+		fmt.Fprintf(out, "checkpoint: %s (resume with --resume %s; the trained network: %s)\n", f.checkpoint, f.checkpoint, train.TrainedPath(f.checkpoint))
+	}
+}
+
+// checkWritable fails now if path cannot be created.
+func checkWritable(path string) error {
+	fh, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("train: --plot: %w", err)
+	}
+	return fh.Close()
+}
+
+// epochBar is a progress bar per epoch, shown only when out is a terminal.
+type epochBar struct {
+	out io.Writer
+	tty bool
+	bar *progressbar.ProgressBar
+}
+
+func newEpochBar(out io.Writer) *epochBar {
+	f, ok := out.(*os.File)
+	return &epochBar{out: out, tty: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+func (b *epochBar) start(desc string, total int) {
+	if !b.tty {
+		return
+	}
+	b.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.out), progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("steps"),
+		progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(200*time.Millisecond))
+}
+
+func (b *epochBar) set(done int) {
+	if b.bar != nil {
+		_ = b.bar.Set(done)
+	}
+}
+
+func (b *epochBar) finish() {
+	if b.bar != nil {
+		_ = b.bar.Finish()
+		b.bar = nil
+	}
+}
+
+func trainLag(cmd *cobra.Command, f trainFlags) error {
+	steps := f.steps
+	if !cmd.Flags().Changed("steps") {
+		steps = defaultLagLineSteps
+	}
+	if f.task == "lagnet" {
+		return fmt.Errorf("not implemented yet: lagnet")
+	}
+	return trainLagLine(cmd.OutOrStdout(), cmd.ErrOrStderr(), f.backend, steps, f.seed)
 }
 
 func trainLagLine(out, errOut io.Writer, backend string, steps int, seed uint64) error {

@@ -1,0 +1,139 @@
+package train
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// CurvePoint is one point of a reference learning curve: the test accuracy (0 … 1)
+// after an epoch.
+type CurvePoint struct {
+	Epoch    int
+	Accuracy float64
+}
+
+// Series is one named curve of a panel; Dashed draws it dashed (a reference).
+type Series struct {
+	Name   string
+	X, Y   []float64
+	Dashed bool
+}
+
+// Panel is one plot of a figure.
+type Panel struct {
+	Title, XLabel, YLabel string
+	Series                []Series
+	// YMin, YMax fix the y range when YMax > YMin.
+	YMin, YMax float64
+}
+
+var palette = []color.Color{
+	color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+	color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, color.RGBA{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff},
+	color.RGBA{R: 0xe3, G: 0x77, B: 0xc2, A: 0xff}, color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff},
+}
+
+// EncodePNG draws panels stacked top to bottom into a PNG of width × height points
+// (at 96 dpi) and returns its bytes.
+func EncodePNG(panels []Panel, width, height vg.Length) ([]byte, error) {
+	plots := make([][]*plot.Plot, len(panels))
+	for i, pn := range panels {
+		p := plot.New()
+		p.Title.Text = pn.Title
+		p.X.Label.Text = pn.XLabel
+		p.Y.Label.Text = pn.YLabel
+		p.Legend.Top = true
+		p.Add(plotter.NewGrid())
+		for j, s := range pn.Series {
+			if len(s.X) != len(s.Y) {
+				return nil, fmt.Errorf("train: plot series %q has %d x and %d y values", s.Name, len(s.X), len(s.Y))
+			}
+			if len(s.X) == 0 {
+				continue
+			}
+			xy := make(plotter.XYs, len(s.X))
+			for k := range s.X {
+				xy[k].X, xy[k].Y = s.X[k], s.Y[k]
+			}
+			l, err := plotter.NewLine(xy)
+			if err != nil {
+				return nil, fmt.Errorf("train: plot series %q: %w", s.Name, err)
+			}
+			l.Color = palette[j%len(palette)]
+			l.Width = vg.Points(1.5)
+			if s.Dashed {
+				l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			}
+			p.Add(l)
+			p.Legend.Add(s.Name, l)
+			if s.Dashed && len(xy) < 20 {
+				sc, err := plotter.NewScatter(xy)
+				if err == nil {
+					sc.Color = l.Color
+					p.Add(sc)
+				}
+			}
+		}
+		if pn.YMax > pn.YMin {
+			p.Y.Min, p.Y.Max = pn.YMin, pn.YMax
+		}
+		plots[i] = []*plot.Plot{p}
+	}
+	img := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(96))}
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadX: vg.Millimeter, PadY: 4 * vg.Millimeter,
+		PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+	canvases := plot.Align(plots, tiles, dc)
+	for i := range plots {
+		plots[i][0].Draw(canvases[i][0])
+	}
+	var buf bytes.Buffer
+	if _, err := img.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("train: plot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// LearningCurves returns the panels of a classification run's learning curves: the
+// training and test accuracy per epoch with the reference curve (the paper's) beside
+// them, and the training and test loss with the learning rate's reductions marked.
+func LearningCurves(history []Epoch, reference []CurvePoint, name string) []Panel {
+	var ep, trA, teA, trL, teL []float64
+	for _, e := range history {
+		ep = append(ep, float64(e.Epoch))
+		trA = append(trA, 100*e.Train.Accuracy)
+		teA = append(teA, 100*e.Test.Accuracy)
+		trL = append(trL, e.Train.Loss)
+		teL = append(teL, e.Test.Loss)
+	}
+	acc := Panel{Title: name + ": accuracy", XLabel: "epoch", YLabel: "accuracy (%)", YMin: 0, YMax: 100,
+		Series: []Series{{Name: "train", X: ep, Y: trA}, {Name: "test", X: ep, Y: teA}}}
+	if len(reference) > 0 {
+		var rx, ry []float64
+		for _, r := range reference {
+			rx = append(rx, float64(r.Epoch))
+			ry = append(ry, 100*r.Accuracy)
+		}
+		acc.Series = append(acc.Series, Series{Name: "paper, test (mean of 10 seeds)", X: rx, Y: ry, Dashed: true})
+	}
+	loss := Panel{Title: "cross-entropy per step", XLabel: "epoch", YLabel: "loss",
+		Series: []Series{{Name: "train", X: ep, Y: trL}, {Name: "test", X: ep, Y: teL}}}
+	return []Panel{acc, loss}
+}
+
+// PlotLearningCurves writes LearningCurves as a PNG file at path.
+func PlotLearningCurves(path string, history []Epoch, reference []CurvePoint, name string) error {
+	png, err := EncodePNG(LearningCurves(history, reference, name), 8*vg.Inch, 8*vg.Inch)
+	if err != nil {
+		return err
+	}
+	return writeFile(path, png)
+}
