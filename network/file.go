@@ -131,50 +131,12 @@ func Save(path string, n *Network) error {
 
 // Decode reads one network document from r, strictly (an unknown field is an error that
 // names it), fills in defaults and validates it. A validation failure returns every
-// problem at once, joined with errors.Join.
+// problem at once, joined with errors.Join (each a *Problem).
 func Decode(r io.Reader) (*Network, error) {
-	data, err := io.ReadAll(r)
+	n, errs, reported, err := parse(r)
 	if err != nil {
-		return nil, fmt.Errorf("network: reading: %w", err)
+		return nil, err
 	}
-	// The header first, leniently: a newer file may have fields this version lacks.
-	var head struct {
-		Format  string          `json:"format"`
-		Version json.RawMessage `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("network: %s", jsonProblem(err))
-	}
-	if head.Format != formatName {
-		if head.Format == "" {
-			return nil, fmt.Errorf(`network: missing "format"; a network file starts with "format": %q`, formatName)
-		}
-		return nil, fmt.Errorf(`network: format is %q, not %q; this is not a glemu network file`, head.Format, formatName)
-	}
-	if len(head.Version) == 0 {
-		return nil, fmt.Errorf(`network: missing "version"; add "version": %d`, FormatVersion)
-	}
-	var version int
-	if err := json.Unmarshal(head.Version, &version); err != nil || version < 1 {
-		return nil, fmt.Errorf(`network: version %s is not a format version; use "version": %d`, head.Version, FormatVersion)
-	}
-	if version > FormatVersion {
-		return nil, fmt.Errorf("network: file version %d is newer than this glemu (reads up to %d); upgrade glemu", version, FormatVersion)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var f fileNetwork
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("network: %s", jsonProblem(err))
-	}
-	if dec.More() {
-		return nil, errors.New("network: data after the network document; a file holds one document")
-	}
-	n, errs, reported := fromFile(&f)
-	if version < 2 {
-		errs = append(errs, newerFields(n, version)...)
-	}
-	n.fillDefaults()
 	if err := n.validate(reported); err != nil {
 		errs = append(errs, err.(interface{ Unwrap() []error }).Unwrap()...)
 	}
@@ -182,6 +144,70 @@ func Decode(r io.Reader) (*Network, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// Parse reads one network document from r as Decode does but does not validate it: it
+// fails only when there is no network to look at (not JSON, an unknown field, a wrong
+// type, a per-neuron value that does not decode, a field newer than the file's
+// version). Defaults are filled in. Tools that report a network's problems their own
+// way (the compiler's design rules) parse, then call Validate.
+func Parse(r io.Reader) (*Network, error) {
+	n, errs, _, err := parse(r)
+	if err == nil {
+		err = errors.Join(errs...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// parse decodes a document: err is fatal (no network), errs are the problems of values
+// that did not decode, reported their "population/field" keys (validation skips them).
+func parse(r io.Reader) (n *Network, errs []error, reported map[string]bool, err error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("network: reading: %w", err)
+	}
+	// The header first, leniently: a newer file may have fields this version lacks.
+	var head struct {
+		Format  string          `json:"format"`
+		Version json.RawMessage `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, nil, nil, fmt.Errorf("network: %s", jsonProblem(err))
+	}
+	if head.Format != formatName {
+		if head.Format == "" {
+			return nil, nil, nil, fmt.Errorf(`network: missing "format"; a network file starts with "format": %q`, formatName)
+		}
+		return nil, nil, nil, fmt.Errorf(`network: format is %q, not %q; this is not a glemu network file`, head.Format, formatName)
+	}
+	if len(head.Version) == 0 {
+		return nil, nil, nil, fmt.Errorf(`network: missing "version"; add "version": %d`, FormatVersion)
+	}
+	var version int
+	if err := json.Unmarshal(head.Version, &version); err != nil || version < 1 {
+		return nil, nil, nil, fmt.Errorf(`network: version %s is not a format version; use "version": %d`, head.Version, FormatVersion)
+	}
+	if version > FormatVersion {
+		return nil, nil, nil, fmt.Errorf("network: file version %d is newer than this glemu (reads up to %d); upgrade glemu", version, FormatVersion)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f fileNetwork
+	if err := dec.Decode(&f); err != nil {
+		return nil, nil, nil, fmt.Errorf("network: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return nil, nil, nil, errors.New("network: data after the network document; a file holds one document")
+	}
+	n, errs, reported = fromFile(&f)
+	if version < 2 {
+		errs = append(errs, newerFields(n, version)...)
+	}
+	n.fillDefaults()
+	return n, errs, reported, nil
 }
 
 // newerFields reports the fields of format version 2 in a file of an earlier version.

@@ -2,6 +2,7 @@ package network
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -230,4 +231,31 @@ func FuzzDecodeV2(f *testing.F) {
 			t.Fatalf("round trip changed the network")
 		}
 	})
+}
+
+// TestProblemChecks: validation problems name the kind of check that found them, and
+// Parse returns a network that Validate then judges.
+func TestProblemChecks(t *testing.T) {
+	f := strings.Replace(sparse, `"activation": "tanh"`, `"activation": "gelu"`, 1)
+	f = strings.Replace(f, `"tau_r": 0.2,`, `"tau_r": 0.1,`, 1)
+	f = strings.Replace(f, `[[0, 1], [], [1, 2, 3]]`, `[[0, 1], []]`, 1)
+	f = strings.Replace(f, `"loss": {"kind": "mse", "beta": 1}`, `"loss": {"kind": "mse", "beta": 0}`, 1)
+	n, err := Parse(strings.NewReader(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range n.Validate().(interface{ Unwrap() []error }).Unwrap() {
+		var p *Problem
+		if !errors.As(e, &p) {
+			t.Fatalf("%v is not a *Problem", e)
+		}
+		got = append(got, p.Check)
+	}
+	if want := []string{CheckActivation, CheckTauBelowDt, CheckShape, ""}; !reflect.DeepEqual(got, want) {
+		t.Errorf("checks %q, want %q", got, want)
+	}
+	if _, err := Parse(strings.NewReader(`{"format": "glemu-network", "version": 2, "dt": 1, "sed": 1}`)); err == nil {
+		t.Error("Parse accepted an unknown field")
+	}
 }

@@ -8,6 +8,25 @@ import (
 	"strings"
 )
 
+// Problem is one problem Validate finds. Check names the kind of check that found it
+// (one of the Check constants, or "" for the others), so that tools such as the
+// compiler's design rules can file it under their own rule; Msg is the message, which
+// names the item and the fix.
+type Problem struct {
+	Check string
+	Msg   string
+}
+
+func (p *Problem) Error() string { return p.Msg }
+
+// Kinds of check a Problem may name.
+const (
+	CheckTauBelowDt = "tau-below-dt" // a time constant below dt
+	CheckActivation = "activation"   // a missing or unknown activation
+	CheckDangling   = "dangling"     // a neuron population nothing projects into
+	CheckShape      = "shape"        // weights or a mask whose shape does not match the populations
+)
+
 // Validate checks n and returns every problem at once (joined with errors.Join), each
 // naming the item and the fix. A valid network can be stepped by every backend.
 func (n *Network) Validate() error { return n.validate(nil) }
@@ -17,7 +36,11 @@ func (n *Network) Validate() error { return n.validate(nil) }
 func (n *Network) validate(reported map[string]bool) error {
 	var errs []error
 	add := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("network: "+format, args...))
+		errs = append(errs, &Problem{Msg: fmt.Sprintf("network: "+format, args...)})
+	}
+	// addAs adds a problem of a named check (see Problem).
+	addAs := func(check, format string, args ...any) {
+		errs = append(errs, &Problem{Check: check, Msg: fmt.Sprintf("network: "+format, args...)})
 	}
 	if !finite(n.Dt) || n.Dt <= 0 {
 		add("dt %v must be a positive number; set \"dt\" (the Euler time step, e.g. 0.01)", n.Dt)
@@ -96,9 +119,9 @@ func (n *Network) validate(reported map[string]bool) error {
 		n.validateChip(p, where, add)
 		switch {
 		case p.Activation == "":
-			add(where+"missing activation; set one of %s", strings.Join(Activations, ", "))
+			addAs(CheckActivation, where+"missing activation; set one of %s", strings.Join(Activations, ", "))
 		case !slices.Contains(Activations, p.Activation):
-			add(where+"activation %q is unknown; use one of %s", p.Activation, strings.Join(Activations, ", "))
+			addAs(CheckActivation, where+"activation %q is unknown; use one of %s", p.Activation, strings.Join(Activations, ", "))
 		}
 		if !finite(p.Gamma) {
 			add(where+"gamma %v is not a finite number", p.Gamma)
@@ -124,7 +147,7 @@ func (n *Network) validate(reported map[string]bool) error {
 			}
 			if finite(n.Dt) && n.Dt > 0 {
 				if i, bad := firstBad(tau.values, func(v float64) bool { return v < n.Dt }); bad > 0 {
-					add(where+"%s%s %v is below dt %v%s; raise %s or lower dt", tau.field, index(i, tau.values), tau.values[i], n.Dt, more(bad, tau.values), tau.field)
+					addAs(CheckTauBelowDt, where+"%s%s %v is below dt %v%s; raise %s or lower dt", tau.field, index(i, tau.values), tau.values[i], n.Dt, more(bad, tau.values), tau.field)
 				}
 			}
 		}
@@ -174,11 +197,11 @@ func (n *Network) validate(reported map[string]bool) error {
 		if p.Weights != nil && okS && okT && n.Populations[s].Size > 0 && n.Populations[t].Size > 0 {
 			rows, cols := n.Populations[t].Size, n.Populations[s].Size
 			if len(p.Weights) != rows {
-				add(where+"weights has %d rows; want %d (one per target neuron, each with %d source weights)", len(p.Weights), rows, cols)
+				addAs(CheckShape, where+"weights has %d rows; want %d (one per target neuron, each with %d source weights)", len(p.Weights), rows, cols)
 			} else {
 				for i, row := range p.Weights {
 					if len(row) != cols {
-						add(where+"weights row %d has %d values; want %d (one per source neuron)", i, len(row), cols)
+						addAs(CheckShape, where+"weights row %d has %d values; want %d (one per source neuron)", i, len(row), cols)
 						break
 					}
 				}
@@ -191,12 +214,12 @@ func (n *Network) validate(reported map[string]bool) error {
 			}
 		}
 		if p.Mask != nil && okS && okT {
-			n.validateMask(pi, n.Populations[t].Size, n.Populations[s].Size, where, add)
+			n.validateMask(pi, n.Populations[t].Size, n.Populations[s].Size, where, add, addAs)
 		}
 	}
 	for qi, p := range n.Populations {
 		if first := seen[p.Name]; !p.Input && into[qi] == 0 && p.Name != "" && first == qi {
-			add("population %q: nothing projects into it; add a projection with \"target\": %q or remove the population", p.Name, p.Name)
+			addAs(CheckDangling, "population %q: nothing projects into it; add a projection with \"target\": %q or remove the population", p.Name, p.Name)
 		}
 	}
 
@@ -285,7 +308,7 @@ func (n *Network) validateChip(p *Population, where string, add func(string, ...
 }
 
 // validateMask checks projection pi's mask against its rows × cols weights.
-func (n *Network) validateMask(pi, rows, cols int, where string, add func(string, ...any)) {
+func (n *Network) validateMask(pi, rows, cols int, where string, add func(string, ...any), addAs func(string, string, ...any)) {
 	m := n.Projections[pi].Mask
 	switch {
 	case m.Rows != nil && m.Density != 0:
@@ -302,13 +325,13 @@ func (n *Network) validateMask(pi, rows, cols int, where string, add func(string
 			return
 		}
 		if len(m.Rows) != rows {
-			add(where+"mask has %d rows; want %d (one list of source neurons per target neuron)", len(m.Rows), rows)
+			addAs(CheckShape, where+"mask has %d rows; want %d (one list of source neurons per target neuron)", len(m.Rows), rows)
 			return
 		}
 		for i, r := range m.Rows {
 			for k, j := range r {
 				if j < 0 || j >= cols {
-					add(where+"mask row %d: source neuron %d is outside 0…%d", i, j, cols-1)
+					addAs(CheckShape, where+"mask row %d: source neuron %d is outside 0…%d", i, j, cols-1)
 					return
 				}
 				if k > 0 && j <= r[k-1] {
