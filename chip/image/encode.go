@@ -2,7 +2,6 @@ package image
 
 import (
 	"encoding/binary"
-	"fmt"
 	"hash/crc32"
 	"math"
 	"slices"
@@ -162,10 +161,10 @@ func (e *enc) begin(t SectionType) int {
 	return at
 }
 
-func (e *enc) end(at int, what string) {
+func (e *enc) end(at int, t SectionType) {
 	n := len(e.b) - at - sectionHead
 	if n > math.MaxUint32 {
-		e.failf("the %s section is %d bytes; the format holds at most %d bytes per section", what, n, uint32(math.MaxUint32))
+		e.failf("a %s section of %d bytes; the format holds at most %d bytes per section", t, n, uint32(math.MaxUint32))
 	}
 	binary.LittleEndian.PutUint32(e.b[at+4:], uint32(n))
 	e.b = binary.LittleEndian.AppendUint32(e.b, crc32.ChecksumIEEE(e.b[at:]))
@@ -197,7 +196,7 @@ func (e *enc) sections(p *chip.Program) {
 		e.f64(v)
 	}
 	e.u32(a.WeightBits, "Config.Analog.WeightBits")
-	e.end(at, "config")
+	e.end(at, SectionConfig)
 
 	at = e.begin(SectionFormats)
 	e.u32(len(c.Formats), "number of formats")
@@ -210,7 +209,7 @@ func (e *enc) sections(p *chip.Program) {
 		e.u8(uint8(v.Overflow))
 		e.str(v.Doc, "the doc of format "+v.Name)
 	}
-	e.end(at, "formats")
+	e.end(at, SectionFormats)
 
 	at = e.begin(SectionProgram)
 	e.str(p.Name, "Program.Name")
@@ -218,7 +217,7 @@ func (e *enc) sections(p *chip.Program) {
 	e.f64(p.Dt)
 	e.u32(p.Contexts, "Program.Contexts")
 	e.u8(uint8(p.Errors))
-	e.end(at, "program")
+	e.end(at, SectionProgram)
 
 	at = e.begin(SectionPopulations)
 	e.u32(len(p.Populations), "number of populations")
@@ -235,7 +234,7 @@ func (e *enc) sections(p *chip.Program) {
 		e.i32(q.BiasGradExp, "BiasGradExp")
 		e.i32(q.TauGradExp, "TauGradExp")
 	}
-	e.end(at, "populations")
+	e.end(at, SectionPopulations)
 
 	at = e.begin(SectionProjections)
 	e.u32(len(p.Projections), "number of projections")
@@ -245,7 +244,7 @@ func (e *enc) sections(p *chip.Program) {
 		e.i32(pr.WeightExp, "WeightExp")
 		e.i32(pr.GradExp, "GradExp")
 	}
-	e.end(at, "projections")
+	e.end(at, SectionProjections)
 
 	at = e.begin(SectionLearning)
 	e.u8(uint8(p.Loss.Kind))
@@ -261,7 +260,7 @@ func (e *enc) sections(p *chip.Program) {
 	e.i64(l.Beta1)
 	e.i64(l.Beta2)
 	e.i64(l.TauMMin)
-	e.end(at, "learning")
+	e.end(at, SectionLearning)
 
 	kt, kb, kw := packWidth(formatOf(c, "tau_m")), packWidth(formatOf(c, "b")), packWidth(formatOf(c, "w_mem"))
 	var one [1]int64
@@ -286,7 +285,7 @@ func (e *enc) sections(p *chip.Program) {
 				e.packed(one[:], kb)
 			}
 		}
-		e.end(at, fmt.Sprintf("tile %d neurons", t))
+		e.end(at, SectionNeurons)
 
 		at = e.begin(SectionWeights)
 		e.u32(t, "tile")
@@ -302,7 +301,7 @@ func (e *enc) sections(p *chip.Program) {
 			e.bool(b.Plastic)
 			e.packed(b.W, kw)
 		}
-		e.end(at, fmt.Sprintf("tile %d weights", t))
+		e.end(at, SectionWeights)
 
 		at = e.begin(SectionRoutes)
 		e.u32(t, "tile")
@@ -318,7 +317,7 @@ func (e *enc) sections(p *chip.Program) {
 			e.u32(r.Hi, "Route.Hi")
 			e.u32(r.To, "Route.To")
 		}
-		e.end(at, fmt.Sprintf("tile %d routes", t))
+		e.end(at, SectionRoutes)
 		if e.err != nil {
 			return
 		}
