@@ -44,6 +44,8 @@ type Chip struct {
 
 	probes *probeSet
 
+	reference bool // step with the reference loops only (tests)
+
 	writeNoise int64           // σ of a crossbar write's error, LSBs of w with 16 fraction bits
 	expUnit    *fixedpoint.LUT // the output tile's exp unit (cross-entropy)
 	cost       *stepCost       // the cost of one step (nil: recompute)
@@ -136,6 +138,8 @@ type pop struct {
 	tsumFrac      int // transposed: common fraction bits of Σ Wᵀ ĕ
 	accIn, accOut [][]int32
 
+	plan neuronPlan
+
 	// Learning: gradient sums per neuron and optimizer state.
 	bSum, tSum []int64
 	bOpt, tOpt moments
@@ -166,6 +170,7 @@ type block struct {
 	fwd        []int32 // C × rows forward partial sums
 	bwd        []int32 // C × cols transposed partial sums
 	gsum       []int64 // rows × cols gradient sums over contexts (scratch)
+	ea, rb     []int16 // C × rows errors and C × cols rates gathered for the gradient
 }
 
 // moments is an optimizer's state for one parameter array: the first moment or
@@ -327,6 +332,7 @@ func (c *Chip) build() error {
 			x.shift = q.sumFrac - x.sumFrac
 		}
 		q.biasShift = q.sumFrac - bf
+		q.plan = c.plan(q)
 		q.tsumFrac = -1 << 30
 		for _, x := range q.out {
 			q.tsumFrac = max(q.tsumFrac, x.tsumFrac)
@@ -349,7 +355,10 @@ func (c *Chip) build() error {
 			x := c.projs[b.Projection]
 			bl := &block{tile: t, p: x, row0: b.Row0, rows: b.Rows, col0: b.Col0, cols: b.Cols, plastic: b.Plastic,
 				wMem: append([]int64(nil), b.W...), wX: make([]int16, len(b.W)),
-				fwd: make([]int32, C*b.Rows), bwd: make([]int32, C*b.Cols), gsum: make([]int64, len(b.W))}
+				fwd: make([]int32, C*b.Rows), bwd: make([]int32, C*b.Cols)}
+			if b.Plastic {
+				bl.gsum, bl.ea, bl.rb = make([]int64, len(b.W)), make([]int16, C*b.Rows), make([]int16, C*b.Cols)
+			}
 			x.blocks = append(x.blocks, bl)
 			tl.blocks = append(tl.blocks, bl)
 		}

@@ -208,42 +208,49 @@ func (c *Chip) learnBlock(tl *tile, b *block) {
 	f := &c.f
 	C := c.contexts
 	tgt, src := b.p.tgt, b.p.src
-	gs := b.gsum
-	clear(gs)
 	for k := range C {
-		e := tgt.errBus[k*tgt.size+b.row0 : k*tgt.size+b.row0+b.rows]
-		r := src.rateBus[k*src.size+b.col0 : k*src.size+b.col0+b.cols]
-		for i, ei := range e {
-			if ei == 0 {
-				continue
-			}
-			x := int64(ei)
-			row := gs[i*b.cols : (i+1)*b.cols]
-			for j, rj := range r {
-				row[j] += x * int64(rj)
-			}
-		}
+		copy(b.ea[k*b.rows:(k+1)*b.rows], tgt.errBus[k*tgt.size+b.row0:k*tgt.size+b.row0+b.rows])
+		copy(b.rb[k*b.cols:(k+1)*b.cols], src.rateBus[k*src.size+b.col0:k*src.size+b.col0+b.cols])
 	}
+	gs := b.gsum
+	fixedpoint.OuterSum(gs, b.cols, b.ea, b.rb, C)
 	sFrac := f.errBus.Format.Frac - tgt.eExp + f.rateBus.Format.Frac - src.rExp
 	o := c.newOpt(kindW, f.wMem, b.p.wExp, b.p.gExp, b.p.idx)
+	pl := c.optPlan(&o, sFrac)
+	fast := pl.ok && !c.reference
 	cnt := &tl.cnt
 	sx := fixedpoint.NewStream(c.seed, streamKey("w", b.p.idx), 0, c.steps)
 	stochX := f.w.Rounding == fixedpoint.Stochastic
 	ssize := uint64(src.size)
 	var mp, vp *int64
+	var rT, rM, rV uint64
 	for i := range b.rows {
 		base := uint64(b.row0+i)*ssize + uint64(b.col0)
 		for j := range b.cols {
 			k := i*b.cols + j
 			idx := base + uint64(j)
-			g := c.mean(&o, -gs[k], sFrac, idx, &cnt[cntGrad])
 			if b.opt.m != nil {
 				mp = &b.opt.m[k]
 			}
 			if b.opt.v != nil {
 				vp = &b.opt.v[k]
 			}
-			w := c.optStep(&o, b.wMem[k], g, mp, vp, idx, cnt, &cnt[cntWMem])
+			var w int64
+			if fast {
+				if !pl.heT {
+					rT = o.sTheta.Draw(idx)
+				}
+				if mp != nil && !pl.heM {
+					rM = o.sM.Draw(idx)
+				}
+				if vp != nil && !pl.heV {
+					rV = o.sV.Draw(idx)
+				}
+				w = pl.step(b.wMem[k], -gs[k], mp, vp, rT, rM, rV, cnt, &cnt[cntWMem].Saturations)
+			} else {
+				g := c.mean(&o, -gs[k], sFrac, idx, &cnt[cntGrad])
+				w = c.optStep(&o, b.wMem[k], g, mp, vp, idx, cnt, &cnt[cntWMem])
+			}
 			if w == b.wMem[k] {
 				continue
 			}

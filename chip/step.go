@@ -139,7 +139,11 @@ func (c *Chip) phaseNeurons(t int) {
 			continue
 		}
 		c.gatherForward(r.p, r.lo, r.hi)
-		c.neurons(tl, r.p, r.lo, r.hi)
+		if r.p.plan.fast && !c.reference {
+			c.neuronsFast(tl, r.p, r.lo, r.hi)
+		} else {
+			c.neurons(tl, r.p, r.lo, r.hi)
+		}
 	}
 }
 

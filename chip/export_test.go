@@ -1,0 +1,55 @@
+package chip
+
+// SetReference makes c step with the reference loops only (no fast twins).
+func SetReference(c *Chip, on bool) { c.reference = on }
+
+// Digest hashes every state, parameter, optimizer and counter array of c.
+func Digest(c *Chip) uint64 {
+	h := uint64(14695981039346656037)
+	add := func(x uint64) {
+		for range 8 {
+			h ^= x & 0xff
+			h *= 1099511628211
+			x >>= 8
+		}
+	}
+	ints := func(s []int64) {
+		add(uint64(len(s)))
+		for _, x := range s {
+			add(uint64(x))
+		}
+	}
+	i16 := func(s []int16) {
+		add(uint64(len(s)))
+		for _, x := range s {
+			add(uint64(x))
+		}
+	}
+	for _, q := range c.pops {
+		i16(q.rateBus)
+		i16(q.errBus)
+		for _, s := range [][]int64{q.u, q.v, q.r, q.rp, q.eps, q.ub, q.eb, q.inst, q.du, q.estar, q.tauM, q.tauR, q.b,
+			q.dtm, q.dtr, q.rm, q.mr, q.bOpt.m, q.bOpt.v, q.tOpt.m, q.tOpt.v, q.trimTau, q.trimOff} {
+			ints(s)
+		}
+	}
+	for _, x := range c.projs {
+		for _, b := range x.blocks {
+			ints(b.wMem)
+			i16(b.wX)
+			ints(b.opt.m)
+			ints(b.opt.v)
+		}
+	}
+	for _, t := range c.tiles {
+		for _, x := range t.cnt {
+			add(x.Saturations)
+			add(x.Wraps)
+		}
+	}
+	ints(c.out)
+	add(c.learn.t)
+	add(uint64(c.learn.p1))
+	add(uint64(c.learn.p2))
+	return h
+}

@@ -1,0 +1,358 @@
+package chip
+
+import (
+	"math/bits"
+
+	"github.com/glemu/glemu/fixedpoint"
+)
+
+// Fast twins of the hot loops. neurons (neuron.go) and optStep (learn.go) express every
+// rounding with fixedpoint's Var arithmetic, for any table; the twins below inline the
+// same arithmetic for the default policies (half-even and saturate in the neuron,
+// stochastic rounding in the optimizer) and are used when the table has them. Tests
+// (fast_test.go) check that each twin agrees with its reference bit for bit, counters
+// included, on random and extreme states.
+
+// sat is a saturating range with its counter.
+type sat struct{ lo, hi int64 }
+
+// rhe returns x·2^−d rounded half-even (d ≥ 1), x·2^−d exactly (d ≤ 0, |x·2^−d| < 2^63
+// assumed by the caller's format checks is not: see shl), saturated to s.
+func (s sat) rescale(x int64, d int, c *uint64) int64 {
+	switch {
+	case d > 0:
+		q := x >> d
+		rem := x & (1<<d - 1)
+		half := int64(1) << (d - 1)
+		if rem > half || rem == half && q&1 != 0 {
+			q++
+		}
+		x = q
+	case d < 0:
+		sh := -d
+		if x > s.hi>>sh || x < -((-s.lo)>>sh) {
+			*c++
+			if x > 0 {
+				return s.hi
+			}
+			return s.lo
+		}
+		return x << sh
+	}
+	if x > s.hi {
+		*c++
+		return s.hi
+	}
+	if x < s.lo {
+		*c++
+		return s.lo
+	}
+	return x
+}
+
+func rangeOf(v fixedpoint.Var) sat { return sat{v.Format.Min(), v.Format.Max()} }
+
+// neuronPlan holds what neuronsFast needs of the formats; fast reports whether the
+// table's policies allow the fast path.
+type neuronPlan struct {
+	fast                                       bool
+	eps, inst, eB, v, u, uB, phiIn, errBus     sat
+	dInst, dEBP, dV, dEBI, dVI, dErr           int
+	dS, dGE, dUB, dU, dPhi                     int
+	fmr, fdtr, frm, fdtm                       int
+}
+
+func (c *Chip) plan(q *pop) neuronPlan {
+	f := &c.f
+	he := func(vs ...fixedpoint.Var) bool {
+		for _, v := range vs {
+			if v.Rounding != fixedpoint.HalfEven || v.Overflow != fixedpoint.Saturate {
+				return false
+			}
+		}
+		return true
+	}
+	p := neuronPlan{fast: he(f.eps, f.inst, f.eB, f.v, f.u, f.uB, f.phiIn, f.errBus)}
+	p.eps, p.inst, p.eB, p.v = rangeOf(f.eps), rangeOf(f.inst), rangeOf(f.eB), rangeOf(f.v)
+	p.u, p.uB, p.phiIn, p.errBus = rangeOf(f.u), rangeOf(f.uB), rangeOf(f.phiIn), rangeOf(f.errBus)
+	p.fmr, p.fdtr, p.frm, p.fdtm = f.mr.Format.Frac, f.dtr.Format.Frac, f.rm.Format.Frac, f.dtm.Format.Frac
+	vFrac, uFrac := f.v.Format.Frac, f.u.Format.Frac
+	p.dInst = f.rp.Format.Frac + f.eps.Format.Frac - f.inst.Format.Frac
+	p.dEBP = vFrac + p.fmr - f.eB.Format.Frac
+	p.dV = vFrac + p.fdtr - vFrac
+	p.dEBI = vFrac - f.eB.Format.Frac
+	p.dVI = 0
+	p.dErr = f.eB.Format.Frac - f.errBus.Format.Frac
+	p.dS = q.sumFrac + q.sExp - uFrac
+	p.dGE = q.gammaFrac + f.eB.Format.Frac - q.eExp + q.sExp - uFrac
+	p.dUB = uFrac + p.frm - f.uB.Format.Frac
+	p.dU = uFrac + p.fdtm - uFrac
+	p.dPhi = f.uB.Format.Frac - q.sExp - f.phiIn.Format.Frac
+	return p
+}
+
+// neuronsFast is neurons for half-even, saturating formats.
+func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
+	p := &q.plan
+	cnt := &tl.cnt
+	C := c.contexts
+	prospective := c.prog.Errors == ErrorsProspective
+	noise := c.analog.UNoiseSigma != 0
+	adjust := q.phiAdjust
+	cEps, cInst, cEB, cV := &cnt[cntEps].Saturations, &cnt[cntInst].Saturations, &cnt[cntEB].Saturations, &cnt[cntV].Saturations
+	cU, cUB, cPhi, cErr := &cnt[cntU].Saturations, &cnt[cntUB].Saturations, &cnt[cntPhiIn].Saturations, &cnt[cntErrBus].Saturations
+	gamma := q.gamma
+	mr, dtr, rm, dtm := q.mr[:hi], q.dtr[:hi], q.rm[:hi], q.dtm[:hi]
+	var b []int64
+	if q.bias {
+		b = q.b[:hi]
+	}
+	nIn := len(q.in)
+	for k := range C {
+		off := k * q.size
+		eps := q.eps[off : off+hi]
+		rp := q.rp[off : off+hi]
+		vs := q.v[off : off+hi]
+		us := q.u[off : off+hi]
+		for i := lo; i < hi; i++ {
+			j := off + i
+			e := eps[i]
+			if q.estar != nil {
+				e = p.eps.rescale(e+q.estar[j], 0, cEps)
+			}
+			inst := p.inst.rescale(rp[i]*e, p.dInst, cInst)
+			v := vs[i]
+			var eb, vNew int64
+			if prospective {
+				dv := inst - v
+				eb = p.eB.rescale(v<<p.fmr+mr[i]*dv, p.dEBP, cEB)
+				vNew = p.v.rescale(v<<p.fdtr+dtr[i]*dv, p.dV, cV)
+			} else {
+				eb = p.eB.rescale(inst, p.dEBI, cEB)
+				vNew = p.v.rescale(inst, p.dVI, cV)
+			}
+			q.inst[j], q.eb[j], vs[i] = inst, eb, vNew
+			q.errBus[j] = int16(p.errBus.rescale(eb, p.dErr, cErr))
+
+			var sum int64
+			switch nIn {
+			case 0:
+			case 1:
+				sum = int64(q.accIn[0][j]) << q.in[0].shift
+			default:
+				for pi, x := range q.in {
+					sum += int64(q.accIn[pi][j]) << x.shift
+				}
+			}
+			if b != nil {
+				sum += b[i] << q.biasShift
+			}
+			s := p.u.rescale(sum, p.dS, cU)
+			var ge int64
+			if gamma != 0 {
+				ge = p.u.rescale(gamma*eb, p.dGE, cU)
+			}
+			u := us[i]
+			du := s + ge - u
+			ub := p.uB.rescale(u<<p.frm+rm[i]*du, p.dUB, cUB)
+			uNew := p.u.rescale(u<<p.fdtm+dtm[i]*du, p.dU, cU)
+			if noise {
+				uNew = c.uNoise(q, k, i, uNew, &cnt[cntU])
+			}
+			q.ub[j], us[i], q.du[j] = ub, uNew, uNew-u
+
+			x := ub
+			if !q.comparator {
+				x = p.phiIn.rescale(ub, p.dPhi, cPhi)
+			}
+			if adjust {
+				x = c.phiInput(q, i, x, &cnt[cntPhiIn])
+			}
+			q.rNext[j] = q.phi.Eval(x, &cnt[cntR])
+			q.rpNext[j] = q.phiP.Eval(x, &cnt[cntRP])
+		}
+	}
+	if c.learnOn && (c.prog.Learning.TauM.On || c.prog.Learning.Biases.On && q.bias) {
+		c.neuronGradients(q, lo, hi)
+	}
+}
+
+// mulShift returns ⌊(a·b + ⌊rnd/2^(64−d)⌋)/2^d⌋ for 1 ≤ d ≤ 62 (stochastic rounding of
+// the exact 128-bit product), or a·b·2^−d rounded half-even when he is set. ok is false
+// when the result does not fit an int64; q is then ±1, the result's sign.
+func mulShift(a, b int64, d int, rnd uint64, he bool) (q int64, ok bool) {
+	neg := (a < 0) != (b < 0)
+	ua, ub := uint64(a), uint64(b)
+	if a < 0 {
+		ua = -ua
+	}
+	if b < 0 {
+		ub = -ub
+	}
+	hi, lo := bits.Mul64(ua, ub)
+	if neg { // two's complement of the 128-bit product
+		lo = -lo
+		hi = ^hi
+		if lo == 0 {
+			hi++
+		}
+	}
+	// Now (hi, lo) is the signed product. Add the rounding increment below bit d.
+	var inc uint64
+	if he {
+		inc = 1<<(d-1) - 1
+		// ties to even: add one more when bit d of the product is 1
+		if (lo>>d)&1 == 1 {
+			inc++
+		}
+	} else {
+		inc = rnd >> (64 - d)
+	}
+	lo2, carry := bits.Add64(lo, inc, 0)
+	hi2 := hi + carry
+	// Arithmetic shift right by d of (hi2, lo2).
+	rlo := lo2>>d | hi2<<(64-d)
+	rhi := uint64(int64(hi2) >> d)
+	if rhi != uint64(int64(rlo)>>63) {
+		if int64(rhi) < 0 {
+			return -1, false
+		}
+		return 1, false
+	}
+	return int64(rlo), true
+}
+
+// optPlan is the fast optimizer's view of one parameter array for one learning step.
+type optPlan struct {
+	ok                 bool // the fast path applies
+	kind               OptimizerKind
+	grad, m, v, theta  sat
+	heG, heM, heV, heT bool // half-even (else stochastic)
+	invC               int64
+	dG                 int   // g = S·invC·2^−dG
+	dM                 int   // m ← m + (1−β1)(g − m)·2^−dM; momentum: μ·m·2^−dM
+	dV                 int   // v ← v + (1−β2)(g² − v·2^sV)·2^−dV
+	sV                 int   // alignment of v to g²
+	k                  int   // Adam ratio = m·2^k / den
+	dT                 int   // θ ← θ − lr_t·x·2^−dT
+	lrt                int64 // −lr_t
+	a1, a2             int64 // Adam: 1−β1, 1−β2; momentum: μ
+	epsT               int64
+}
+
+// plan prepares the fast path of o, whose gradient sums have sFrac fraction bits.
+func (c *Chip) optPlan(o *opt, sFrac int) optPlan {
+	f := &c.f
+	lr := &c.prog.Learning
+	df := f.decy.Format.Frac
+	one := int64(1) << df
+	stochOrHE := func(v fixedpoint.Var) (he, ok bool) {
+		if v.Overflow != fixedpoint.Saturate {
+			return false, false
+		}
+		switch v.Rounding {
+		case fixedpoint.HalfEven:
+			return true, true
+		case fixedpoint.Stochastic:
+			return false, true
+		}
+		return false, false
+	}
+	p := optPlan{kind: lr.Optimizer, grad: rangeOf(f.grad), m: rangeOf(f.am), v: rangeOf(f.av), theta: rangeOf(o.theta)}
+	var ok [4]bool
+	p.heG, ok[0] = stochOrHE(f.grad)
+	p.heM, ok[1] = stochOrHE(f.am)
+	p.heV, ok[2] = stochOrHE(f.av)
+	p.heT, ok[3] = stochOrHE(o.theta)
+	p.ok = ok[0] && ok[1] && ok[2] && ok[3] && f.am.Format.Frac == f.grad.Format.Frac
+	p.invC = c.learn.invC
+	p.dG = sFrac + o.gExp + df - f.grad.Format.Frac
+	p.lrt = -c.learn.lrt[o.kind]
+	p.epsT = o.epsT
+	var xFrac int
+	switch lr.Optimizer {
+	case OptSGD:
+		xFrac = o.gFmt.Frac
+	case OptMomentum:
+		p.dM, p.a1 = df, lr.Momentum
+		xFrac = o.mFmt.Frac
+	case OptAdam:
+		p.a1, p.a2 = one-lr.Beta1, one-lr.Beta2
+		p.dM = df
+		gf2 := 2 * f.grad.Format.Frac
+		p.sV = gf2 - f.av.Format.Frac
+		p.dV = df + gf2 - f.av.Format.Frac
+		p.k = adamRatioFrac + f.av.Format.Frac/2 - f.am.Format.Frac
+		xFrac = o.ratioFmt.Frac
+	}
+	p.dT = o.lrFmt.Frac + xFrac - o.theta.Format.Frac
+	for _, d := range []int{p.dG, p.dT} {
+		if d < 1 || d > 62 {
+			p.ok = false
+		}
+	}
+	if lr.Optimizer != OptSGD && (p.dM < 1 || p.dM > 62) || lr.Optimizer == OptAdam && (p.dV < 1 || p.dV > 62) {
+		p.ok = false
+	}
+	return p
+}
+
+// add returns x + y saturated to s, counting in c. When !okY, y only carries the sign
+// of a value beyond int64 (mulShift).
+func (s sat) add(x int64, y int64, okY bool, c *uint64) int64 {
+	if !okY || y > 1<<62 || y < -(1<<62) {
+		*c++
+		if y > 0 {
+			return s.hi
+		}
+		return s.lo
+	}
+	z := x + y
+	if z > s.hi {
+		*c++
+		return s.hi
+	}
+	if z < s.lo {
+		*c++
+		return s.lo
+	}
+	return z
+}
+
+// step is optStep's fast twin. draws holds the synapse's draws for θ, m, v (read only
+// where the rounding is stochastic).
+func (p *optPlan) step(theta, s int64, m, v *int64, rT, rM, rV uint64, cnt *[numCounted]fixedpoint.Counters, cT *uint64) int64 {
+	g, ok := mulShift(s, p.invC, p.dG, 0, true)
+	if !ok || g > p.grad.hi || g < p.grad.lo {
+		cnt[cntGrad].Saturations++
+		if ok && g < 0 || !ok && (s < 0) {
+			g = p.grad.lo
+		} else {
+			g = p.grad.hi
+		}
+	}
+	var x int64
+	switch p.kind {
+	case OptSGD:
+		x = g
+	case OptMomentum:
+		t, ok := mulShift(p.a1, *m, p.dM, rM, p.heM)
+		mm := p.m.add(g, t, ok, &cnt[cntAdamM].Saturations)
+		*m = mm
+		x = mm
+	case OptAdam:
+		t, ok := mulShift(p.a1, g-*m, p.dM, rM, p.heM)
+		mm := p.m.add(*m, t, ok, &cnt[cntAdamM].Saturations)
+		*m = mm
+		t, ok = mulShift(p.a2, g*g-*v<<p.sV, p.dV, rV, p.heV)
+		vv := p.v.add(*v, t, ok, &cnt[cntAdamV].Saturations)
+		*v = vv
+		den := isqrt(vv) + p.epsT
+		if den <= 0 {
+			return theta
+		}
+		x = (mm << p.k) / den
+	}
+	t, ok := mulShift(p.lrt, x, p.dT, rT, p.heT)
+	return p.theta.add(theta, t, ok, cT)
+}

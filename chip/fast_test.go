@@ -1,0 +1,153 @@
+package chip_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/glemu/glemu/chip"
+	"github.com/glemu/glemu/chip/chiptest"
+	"github.com/glemu/glemu/fixedpoint"
+	"github.com/glemu/glemu/network"
+)
+
+// smallNet is a small recurrent network that exercises every path of the step.
+func smallNet(loss, opt, errors string, tau bool, gamma float64) *network.Network {
+	n := &network.Network{
+		Name: "small", Dt: 0.1, Seed: 3, Errors: errors,
+		Populations: []network.Population{
+			{Name: "x", Size: 3, Input: true},
+			{Name: "h", Size: 9, Activation: "tanh", Bias: true, Gamma: gamma,
+				TauM: rep(9, 0.3, 0.6, 1.0), TauR: rep(9, 0.1, 0.6, 0.3)},
+			{Name: "g", Size: 5, Activation: "softplus", Bias: false, Gamma: gamma,
+				TauM: rep(5, 0.2, 0.5), TauR: rep(5, 0.1, 0.5)},
+			{Name: "out", Size: 4, Activation: "identity", Bias: true, Output: true, Gamma: gamma,
+				TauM: rep(4, 0.4), TauR: rep(4, 0.4)},
+		},
+		Projections: []network.Projection{
+			{Source: "x", Target: "h"}, {Source: "h", Target: "h"}, {Source: "h", Target: "g"},
+			{Source: "g", Target: "out"}, {Source: "h", Target: "out"}, {Source: "x", Target: "g"},
+		},
+		Loss: network.Loss{Kind: loss, Beta: 0.5},
+		Learning: network.Learning{
+			Optimizer: network.Optimizer{Kind: opt, LR: 3e-3, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+			Weights:   true, Biases: true, TauM: tau, TauMMin: 0.1,
+		},
+	}
+	if err := n.Validate(); err != nil {
+		panic(err)
+	}
+	return n
+}
+
+func rep(n int, vs ...float64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = vs[i%len(vs)]
+	}
+	return out
+}
+
+type variant struct {
+	name                     string
+	loss, opt, errors        string
+	tau                      bool
+	gamma                    float64
+}
+
+var variants = []variant{
+	{"ce-adam", network.LossCrossEntropy, network.OptimizerAdam, network.ErrorsProspective, false, 0},
+	{"mse-adam-tau-gamma", network.LossMSE, network.OptimizerAdam, network.ErrorsProspective, true, 0.5},
+	{"mse-momentum-tau", network.LossMSE, network.OptimizerMomentum, network.ErrorsProspective, true, 0},
+	{"mse-sgd-inst", network.LossMSE, network.OptimizerSGD, network.ErrorsInstantaneous, true, 1},
+}
+
+// drive steps c n times with seeded random inputs and targets (labels for
+// cross-entropy), scaled by amp so that large amplitudes saturate.
+func drive(t testing.TB, c *chip.Chip, n int, seed uint64, amp float64, ce bool) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float64, c.Contexts()*c.InputWidth())
+	y := make([]float64, c.Contexts()*c.OutputWidth())
+	labels := make([]int, c.Contexts())
+	for k := range n {
+		for i := range x {
+			x[i] = amp * math.Sin(0.1*float64(k)+float64(i)) * (1 + 0.3*rng.NormFloat64())
+		}
+		if err := c.SetInput(x); err != nil {
+			t.Fatal(err)
+		}
+		if ce {
+			for i := range labels {
+				labels[i] = (k/20 + i) % c.OutputWidth()
+			}
+			if err := c.SetLabels(labels); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			for i := range y {
+				y[i] = 0.5 * math.Cos(0.07*float64(k)+float64(i))
+			}
+			if err := c.SetTarget(y); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mapSmall(t testing.TB, v variant, contexts int, opt chiptest.Options) *chip.Program {
+	t.Helper()
+	opt.Contexts = contexts
+	p, err := chiptest.Map(smallNet(v.loss, v.opt, v.errors, v.tau, v.gamma), nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestFastMatchesReference: the fast twins of the neuron and optimizer loops give the
+// reference loops' bits, counters included, in ordinary and saturating regimes.
+func TestFastMatchesReference(t *testing.T) {
+	for _, v := range variants {
+		for _, amp := range []float64{1, 40} {
+			t.Run(v.name+"/amp="+ftoa(amp), func(t *testing.T) {
+				var opt chiptest.Options
+				if amp > 1 {
+					// Narrow states so that the datapath saturates.
+					cfg := chip.DefaultConfig()
+					for i := range cfg.Formats {
+						switch cfg.Formats[i].Name {
+						case "u", "u_breve", "v", "e_breve", "inst_e", "eps_in":
+							cfg.Formats[i].Format = fixedpoint.Q(1, 24)
+						}
+					}
+					cfg.Rows, cfg.Cols = 1, 4
+					opt.Config = &cfg
+				}
+				p := mapSmall(t, v, 3, opt)
+				fast, err := chip.New(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref, err := chip.New(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				chip.SetReference(ref, true)
+				for round := range 6 {
+					drive(t, fast, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
+					drive(t, ref, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
+					if a, b := chip.Digest(fast), chip.Digest(ref); a != b {
+						t.Fatalf("after %d steps the fast loops differ from the reference", 25*(round+1))
+					}
+				}
+				if amp > 1 && fast.Counters().Total.Vars == nil {
+					t.Errorf("amplitude %g saturated nothing; the saturation paths went untested", amp)
+				}
+			})
+		}
+	}
+}
