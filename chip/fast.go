@@ -55,11 +55,11 @@ func rangeOf(v fixedpoint.Var) sat { return sat{v.Format.Min(), v.Format.Max()} 
 // neuronPlan holds what neuronsFast needs of the formats; fast reports whether the
 // table's policies allow the fast path.
 type neuronPlan struct {
-	fast                                       bool
-	eps, inst, eB, v, u, uB, phiIn, errBus     sat
-	dInst, dEBP, dV, dEBI, dVI, dErr           int
-	dS, dGE, dUB, dU, dPhi                     int
-	fmr, fdtr, frm, fdtm                       int
+	fast                                   bool
+	eps, inst, eB, v, u, uB, phiIn, errBus sat
+	dInst, dEBP, dV, dEBI, dVI, dErr       int
+	dS, dGE, dUB, dU, dPhi                 int
+	fmr, fdtr, frm, fdtm                   int
 }
 
 func (c *Chip) plan(q *pop) neuronPlan {

@@ -49,10 +49,10 @@ func rep(n int, vs ...float64) []float64 {
 }
 
 type variant struct {
-	name                     string
-	loss, opt, errors        string
-	tau                      bool
-	gamma                    float64
+	name              string
+	loss, opt, errors string
+	tau               bool
+	gamma             float64
 }
 
 var variants = []variant{
