@@ -41,12 +41,12 @@ func decode(buf []byte, ann *annotator) (*chip.Program, int, error) {
 		at := d.off
 		d.idx, d.at, d.typ = i, at, 0
 		if len(img)-at < sectionOverhead {
-			return nil, 0, newError(ErrCorrupt, "section %d (offset %#x): %d bytes left, a section takes at least %d", i, at, len(img)-at, sectionOverhead)
+			return nil, 0, newError(ErrCorrupt, "section %d (offset %#x): %s left, a section takes at least %d", i, at, plural(len(img)-at, "byte"), sectionOverhead)
 		}
 		d.typ = SectionType(le.Uint16(img[at:]))
 		n := le.Uint32(img[at+4:])
 		if uint64(n) > uint64(len(img)-at-sectionOverhead) {
-			return nil, 0, d.errorf(ErrCorrupt, "payload length %d runs past the end of the image (%d bytes left)", n, len(img)-at-sectionOverhead)
+			return nil, 0, d.errorf(ErrCorrupt, "payload length %d runs past the end of the image (%s left)", n, plural(len(img)-at-sectionOverhead, "byte"))
 		}
 		end := at + sectionHead + int(n)
 		got, want := crc32.ChecksumIEEE(img[at:end]), le.Uint32(img[end:])
@@ -64,7 +64,7 @@ func decode(buf []byte, ann *annotator) (*chip.Program, int, error) {
 		if known(d.typ) {
 			s.section(&d)
 			if d.err == nil && d.off != d.end {
-				d.failf(ErrCorrupt, "%d bytes after the last field at %#x", d.end-d.off, d.off)
+				d.failf(ErrCorrupt, "%s after the last field (at %#x)", plural(d.end-d.off, "unread byte"), d.off)
 			}
 			if d.err != nil {
 				return nil, 0, d.err
@@ -78,7 +78,7 @@ func decode(buf []byte, ann *annotator) (*chip.Program, int, error) {
 		d.off = end + 4
 	}
 	if d.off != len(img) {
-		return nil, 0, newError(ErrCorrupt, "%d bytes after the last of the %d sections (offset %#x)", len(img)-d.off, h.Sections, d.off)
+		return nil, 0, newError(ErrCorrupt, "%s after the last of the %d sections (offset %#x)", plural(len(img)-d.off, "byte"), h.Sections, d.off)
 	}
 	if got := crc32.ChecksumIEEE(img[HeaderSize:]); got != h.BodyCRC {
 		return nil, 0, newError(ErrCorrupt, "body (offset %#x): crc mismatch (got %#08x, want %#08x)", HeaderSize, got, h.BodyCRC)
@@ -87,7 +87,7 @@ func decode(buf []byte, ann *annotator) (*chip.Program, int, error) {
 		return nil, 0, err
 	}
 	if err := s.p.Validate(); err != nil {
-		return nil, 0, &kindError{msg: "image: the decoded program is invalid: " + err.Error() + " (an image of another glemu? recompile it with this one)", kind: ErrInvalid, cause: err}
+		return nil, 0, wrapError(ErrInvalid, err, "the decoded program is invalid: %v", err)
 	}
 	return s.p, len(img), nil
 }
@@ -136,7 +136,7 @@ func (d *dec) need(n int, label string) bool {
 		return false
 	}
 	if d.end-d.off < n {
-		d.failf(ErrCorrupt, "%s at %#x needs %d bytes, the payload has %d left", label, d.off, n, d.end-d.off)
+		d.failf(ErrCorrupt, "%s at %#x needs %s, the payload has %d left", label, d.off, plural(n, "byte"), d.end-d.off)
 		return false
 	}
 	return true
@@ -264,8 +264,8 @@ func (d *dec) reg(label string) chip.Reg {
 }
 
 // count reads a record count and checks that count records of at least minSize bytes
-// fit the payload and that count ≤ limit (what names the limit), so that the caller may
-// allocate count records.
+// fit the payload and that count ≤ limit (what describes the limit, with a %d for it),
+// so that the caller may allocate count records.
 func (d *dec) count(label string, minSize, limit int, what string) int {
 	at := d.off
 	n := d.int(label)
@@ -273,10 +273,10 @@ func (d *dec) count(label string, minSize, limit int, what string) int {
 	case d.err != nil:
 		return 0
 	case n > limit:
-		d.failf(ErrCorrupt, "%s at %#x is %d, more than %s (%d)", label, at, n, what, limit)
+		d.failf(ErrCorrupt, "%s at %#x is %d, more than "+what, label, at, n, limit)
 		return 0
 	case n > (d.end-d.off)/minSize:
-		d.failf(ErrCorrupt, "%s at %#x is %d; %d records of at least %d bytes cannot fit the %d bytes left", label, at, n, n, minSize, d.end-d.off)
+		d.failf(ErrCorrupt, "%s at %#x is %d; records of at least %d bytes each cannot fit the %s left", label, at, n, minSize, plural(d.end-d.off, "byte"))
 		return 0
 	}
 	return n
@@ -444,7 +444,7 @@ const minVar = 2 + 5 + 2
 
 func (s *state) formats(d *dec) {
 	c := &s.p.Config
-	n := d.count("number of formats", minVar, math.MaxInt32, "the format's limit")
+	n := d.count("number of formats", minVar, math.MaxInt32, "the format's limit of %d")
 	if n > 0 {
 		c.Formats = make(fixedpoint.Table, n)
 	}
@@ -476,13 +476,14 @@ func (s *state) formats(d *dec) {
 	// bounded by a configuration the chip accepts.
 	if err := c.Validate(); err != nil {
 		if d.err == nil {
-			d.err = &kindError{msg: d.errorf(ErrInvalid, "the configuration is invalid: %v", err).Error(), kind: ErrInvalid, cause: err}
+			d.err = d.errorf(ErrInvalid, "the configuration (sections 0 and 1) is invalid: %v", err)
+			d.err.(*kindError).cause = err
 		}
 		return
 	}
 	tiles := c.Tiles()
 	if need := len(order) - s.stage + 3*tiles; need > s.sectionsLeft {
-		d.failf(ErrCorrupt, "a %d×%d mesh needs %d more sections, the header announces %d", c.Rows, c.Cols, need, s.sectionsLeft)
+		d.failf(ErrCorrupt, "a %d×%d mesh needs %d more sections, the header announces only %d more", c.Rows, c.Cols, need, s.sectionsLeft)
 		return
 	}
 	s.p.Tiles = make([]chip.Tile, tiles)
@@ -507,7 +508,7 @@ const minPopulation = 2 + 4 + 3 + 12 + 5*4
 func (s *state) populations(d *dec) {
 	p := s.p
 	slots := len(p.Tiles) * s.n
-	n := d.count("number of populations", minPopulation, slots, "the mesh's neuron slots")
+	n := d.count("number of populations", minPopulation, slots, "the mesh's %d neuron slots")
 	if n > 0 {
 		p.Populations = make([]chip.Population, n)
 		s.placed = make([][]bool, n)
@@ -537,7 +538,7 @@ func (s *state) populations(d *dec) {
 		// section: bound the sizes before allocating per-neuron values.
 		total += q.Size
 		if total > slots || total > (len(d.b)-d.off)/8 {
-			d.failf(ErrCorrupt, "population %d size %d at %#x: %d neurons in all cannot fit the mesh's %d slots or the %d bytes left", i, q.Size, at, total, slots, len(d.b)-d.off)
+			d.failf(ErrCorrupt, "population %d size %d at %#x: %d neurons in all cannot fit the mesh's %d slots or the %s left", i, q.Size, at, total, slots, plural(len(d.b)-d.off, "byte"))
 			return
 		}
 		s.placed[i] = make([]bool, q.Size)
@@ -555,7 +556,7 @@ const minProjection = 16
 
 func (s *state) projections(d *dec) {
 	p := s.p
-	n := d.count("number of projections", minProjection, math.MaxInt32, "the format's limit")
+	n := d.count("number of projections", minProjection, math.MaxInt32, "the format's limit of %d")
 	if n > 0 {
 		p.Projections = make([]chip.Projection, n)
 	}
@@ -602,7 +603,7 @@ func (s *state) learning(d *dec) {
 
 func (s *state) neurons(d *dec, t int) {
 	p := s.p
-	n := d.count("number of slots", 8, s.n, "the tile's neuron slots (NeuronsPerTile)")
+	n := d.count("number of slots", 8, s.n, "the tile's %d neuron slots (NeuronsPerTile)")
 	if n > 0 {
 		p.Tiles[t].Slots = make([]chip.NeuronRef, n)
 	}
@@ -644,7 +645,7 @@ func (s *state) neurons(d *dec, t int) {
 func (s *state) weights(d *dec, t int) {
 	p := s.p
 	minBlock := 7*4 + 1 + s.kw
-	n := d.count("number of blocks", minBlock, s.n*s.f, "the cells of a crossbar")
+	n := d.count("number of blocks", minBlock, s.n*s.f, "the %d cells of a crossbar")
 	if n > 0 {
 		p.Tiles[t].Blocks = make([]chip.Block, n)
 	}
@@ -684,7 +685,7 @@ const minRoute = 1 + 5*4
 
 func (s *state) routes(d *dec, t int) {
 	p := s.p
-	n := d.count("number of routes", minRoute, math.MaxInt32, "the format's limit")
+	n := d.count("number of routes", minRoute, math.MaxInt32, "the format's limit of %d")
 	if n > 0 {
 		p.Tiles[t].Routes = make([]chip.Route, n)
 	}

@@ -2,6 +2,7 @@ package image
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"math"
 	"slices"
@@ -16,10 +17,10 @@ import (
 // canonical: equal programs give equal bytes. AppendImage does not modify p.
 func AppendImage(dst []byte, p *chip.Program) ([]byte, error) {
 	if p == nil {
-		return dst, newError(ErrInvalid, "no program (nil)")
+		return dst, encodeError(nil, "no program (nil)")
 	}
 	if err := p.Validate(); err != nil {
-		return dst, &kindError{msg: "image: cannot encode the program: " + err.Error(), kind: ErrInvalid, cause: err}
+		return dst, encodeError(err, "cannot encode the program: %v", err)
 	}
 	start := len(dst)
 	e := enc{b: slices.Grow(dst, sizeHint(p))}
@@ -75,8 +76,14 @@ type enc struct {
 
 func (e *enc) failf(format string, args ...any) {
 	if e.err == nil {
-		e.err = newError(ErrInvalid, format, args...)
+		e.err = encodeError(nil, format, args...)
 	}
+}
+
+// encodeError is an ErrInvalid for a program the encoder refuses; its message says what
+// to change in the program (no "recompile" advice: the caller built the program).
+func encodeError(cause error, format string, args ...any) error {
+	return &kindError{msg: "image: " + fmt.Sprintf(format, args...), kind: ErrInvalid, cause: cause}
 }
 
 func (e *enc) u8(v uint8)   { e.b = append(e.b, v) }
@@ -98,7 +105,7 @@ func (e *enc) bool(v bool) {
 // u32 appends a count or index; what names it in the error if it does not fit.
 func (e *enc) u32(v int, what string) {
 	if v < 0 || v > math.MaxUint32 {
-		e.failf("%s = %d does not fit the image's 32-bit unsigned field", what, v)
+		e.failf("%s = %d does not fit the image's 32-bit unsigned field; use a smaller value", what, v)
 	}
 	e.b = binary.LittleEndian.AppendUint32(e.b, uint32(v))
 }
@@ -106,14 +113,14 @@ func (e *enc) u32(v int, what string) {
 // i32 appends an exponent or an index that may be negative.
 func (e *enc) i32(v int, what string) {
 	if v < math.MinInt32 || v > math.MaxInt32 {
-		e.failf("%s = %d does not fit the image's 32-bit signed field", what, v)
+		e.failf("%s = %d does not fit the image's 32-bit signed field; use a smaller value", what, v)
 	}
 	e.b = binary.LittleEndian.AppendUint32(e.b, uint32(int32(v)))
 }
 
 func (e *enc) str(s, what string) {
 	if len(s) > math.MaxUint16 {
-		e.failf("%s is %d bytes long; the image holds at most %d", what, len(s), math.MaxUint16)
+		e.failf("%s is %d bytes long; the image holds at most %d, shorten it", what, len(s), math.MaxUint16)
 	}
 	e.u16(uint16(len(s)))
 	e.b = append(e.b, s...)

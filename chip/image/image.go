@@ -126,6 +126,21 @@ func newError(kind error, format string, args ...any) error {
 	return &kindError{msg: "image: " + fmt.Sprintf(format, args...) + "; " + advice(kind), kind: kind}
 }
 
+// wrapError is newError that also matches cause.
+func wrapError(kind, cause error, format string, args ...any) error {
+	e := newError(kind, format, args...).(*kindError)
+	e.cause = cause
+	return e
+}
+
+// plural gives "1 byte", "2 bytes".
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
 // Header is the fixed header at the start of every image. A loader that receives an
 // image in chunks reads the first HeaderSize bytes with ParseHeader, learns from it how
 // many bytes follow and their CRC, and can verify the rest as it arrives (see
