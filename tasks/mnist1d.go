@@ -98,11 +98,11 @@ func fill(n int, v float64) []float64 {
 // one per step, with one label in 0 … Classes−1. Samples are rows, row-major and
 // contiguous: training sample i is TrainX[i·Length : (i+1)·Length] with label TrainY[i].
 type Sequences struct {
-	Name           string
-	Length         int
-	Classes        int
-	TrainX, TestX  []float64
-	TrainY, TestY  []int
+	Name          string
+	Length        int
+	Classes       int
+	TrainX, TestX []float64
+	TrainY, TestY []int
 }
 
 // NumTrain and NumTest are the numbers of training and test samples.

@@ -158,6 +158,9 @@ func writeAtomic(dir, name string, buf []byte) error {
 		return fmt.Errorf("train: writing %s: %w", name, err)
 	}
 	_, err = tmp.Write(buf)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/tasks"
 )
 
@@ -17,6 +18,9 @@ type LagLineResult struct {
 	TeacherW, TeacherTauM [2]float64
 	// Loss is the mean squared output error over the last 1000 steps.
 	Loss float64
+	// Run is the imitation run, with its records and output traces (parameters
+	// recorded: W0, W1, tau_m0, tau_m1).
+	Run *Imitation
 }
 
 // RelErr returns the largest relative error of the learned W and τm against the
@@ -28,6 +32,13 @@ func (r *LagLineResult) RelErr() float64 {
 		e = max(e, math.Abs(r.TauM[i]-r.TeacherTauM[i])/math.Abs(r.TeacherTauM[i]))
 	}
 	return e
+}
+
+// LagLineNames are the lag-line parameters an Imitation records.
+var LagLineNames = []string{"W0", "W1", "tau_m0", "tau_m1"}
+
+func readLagLine(p *network.Params, dst []float64) {
+	dst[0], dst[1], dst[2], dst[3] = p.Weights[0][0], p.Weights[1][0], p.TauM[1][0], p.TauM[2][0]
 }
 
 // LagLine trains the lag-line student on student against the teacher on teacher: at
@@ -43,45 +54,17 @@ func LagLine(task *tasks.LagLine, student, teacher Backend, steps int, progress 
 	if steps < 0 {
 		return nil, fmt.Errorf("train: %d steps; give a number ≥ 0", steps)
 	}
-	res := &LagLineResult{WarmupSteps: tasks.LagLineWarmupSteps, Steps: steps,
-		TeacherW: tasks.LagLineTeacherW, TeacherTauM: tasks.LagLineTeacherTauM}
-	p := student.Params()
-	res.InitialW = [2]float64{p.Weights[0][0], p.Weights[1][0]}
-	res.InitialTauM = [2]float64{p.TauM[1][0], p.TauM[2][0]}
-
-	x := make([]float64, C)
-	y := make([]float64, C)
-	total := res.WarmupSteps + steps
-	lossSum, lossN := 0.0, 0
-	for k := range total {
-		task.Input(x, k)
-		if err := teacher.Step(x, nil); err != nil {
-			return nil, err
-		}
-		copy(y, teacher.Output())
-		student.SetLearning(k >= res.WarmupSteps)
-		if err := student.Step(x, y); err != nil {
-			return nil, err
-		}
-		if total-k <= 1000 {
-			for c, o := range student.Output() {
-				d := o - y[c]
-				lossSum += d * d
-				lossN++
-			}
-		}
-		if progress != nil && (k+1)%1000 == 0 {
-			progress(k+1, total)
-		}
+	m := &Imitation{Student: student, Teacher: teacher, Input: task.Input, Warmup: tasks.LagLineWarmupSteps, Steps: steps,
+		Names: LagLineNames, Read: readLagLine}
+	if err := m.Run(progress); err != nil {
+		return nil, err
 	}
-	if progress != nil {
-		progress(total, total)
-	}
-	p = student.Params()
-	res.W = [2]float64{p.Weights[0][0], p.Weights[1][0]}
-	res.TauM = [2]float64{p.TauM[1][0], p.TauM[2][0]}
-	res.Loss = lossSum / float64(max(lossN, 1))
-	return res, nil
+	first, last := m.Records[0].Params, m.Records[len(m.Records)-1]
+	return &LagLineResult{WarmupSteps: m.Warmup, Steps: steps,
+		TeacherW: tasks.LagLineTeacherW, TeacherTauM: tasks.LagLineTeacherTauM,
+		InitialW: [2]float64{first[0], first[1]}, InitialTauM: [2]float64{first[2], first[3]},
+		W: [2]float64{last.Params[0], last.Params[1]}, TauM: [2]float64{last.Params[2], last.Params[3]},
+		Loss: last.Loss, Run: m}, nil
 }
 
 // NewLagLineBackends builds the lag-line task for seed with its student on the backend
@@ -95,6 +78,78 @@ func NewLagLineBackends(name string, seed uint64) (task *tasks.LagLine, student,
 		return nil, nil, nil, err
 	}
 	if teacher, err = NewFloat(task.Teacher, task.TeacherParams, task.Contexts()); err != nil {
+		return nil, nil, nil, err
+	}
+	return task, student, teacher, nil
+}
+
+// LagNetResult is what the lag-net student learned.
+type LagNetResult struct {
+	WarmupSteps, Steps int
+	// Names of the weights (W<projection>[<target>,<source>]), with the student's
+	// initial and learned values and the teacher's, in the same order.
+	Names                     []string
+	Initial, Learned, Teacher []float64
+	// InitialLoss and Loss are the mean squared output error over the first and the
+	// last 1000 learning steps.
+	InitialLoss, Loss float64
+	Run               *Imitation
+}
+
+// LagNet trains lag-net's student on student to imitate the teacher on teacher (one
+// context each) for warm-up warm steps without learning and then steps learning steps,
+// on the input tasks.LagNetInput.
+func LagNet(task *tasks.LagNet, student, teacher Backend, warm, steps int, progress func(done, total int)) (*LagNetResult, error) {
+	var names []string
+	nw := task.Student
+	for p := range nw.Projections {
+		s, t := nw.Endpoints(p)
+		for i := range nw.Populations[t].Size {
+			for j := range nw.Populations[s].Size {
+				names = append(names, fmt.Sprintf("W%d[%d,%d]", p, i, j))
+			}
+		}
+	}
+	read := func(p *network.Params, dst []float64) {
+		k := 0
+		for _, w := range p.Weights {
+			k += copy(dst[k:], w)
+		}
+	}
+	m := &Imitation{Student: student, Teacher: teacher, Warmup: warm, Steps: steps, Names: names, Read: read,
+		Input: func(dst []float64, k int) {
+			x := tasks.LagNetInput(float64(k) * tasks.LagNetDt)
+			for c := range dst {
+				dst[c] = x
+			}
+		}}
+	if err := m.Run(progress); err != nil {
+		return nil, err
+	}
+	teach := make([]float64, len(names))
+	read(task.TeacherParams, teach)
+	res := &LagNetResult{WarmupSteps: warm, Steps: steps, Names: names, Teacher: teach,
+		Initial: m.Records[0].Params, Learned: m.Records[len(m.Records)-1].Params, Loss: m.Records[len(m.Records)-1].Loss, Run: m}
+	res.InitialLoss = math.NaN()
+	for _, r := range m.Records {
+		if r.Step > warm {
+			res.InitialLoss = r.Loss
+			break
+		}
+	}
+	return res, nil
+}
+
+// NewLagNetBackends builds lag-net for seed with its student on the backend called name
+// and its teacher on the float reference, one context each.
+func NewLagNetBackends(name string, seed uint64) (task *tasks.LagNet, student, teacher Backend, err error) {
+	if task, err = tasks.NewLagNet(seed); err != nil {
+		return nil, nil, nil, err
+	}
+	if student, err = NewBackend(name, task.Student, task.StudentParams, 1); err != nil {
+		return nil, nil, nil, err
+	}
+	if teacher, err = NewFloat(task.Teacher, task.TeacherParams, 1); err != nil {
 		return nil, nil, nil, err
 	}
 	return task, student, teacher, nil

@@ -19,11 +19,14 @@ type CurvePoint struct {
 	Accuracy float64
 }
 
-// Series is one named curve of a panel; Dashed draws it dashed (a reference).
+// Series is one named curve of a panel; Dashed draws it dashed (a reference), Markers
+// marks its points; Color, if > 0, picks palette entry Color−1 (else the series'
+// position does).
 type Series struct {
-	Name   string
-	X, Y   []float64
-	Dashed bool
+	Name            string
+	X, Y            []float64
+	Dashed, Markers bool
+	Color           int
 }
 
 // Panel is one plot of a figure.
@@ -68,13 +71,16 @@ func EncodePNG(panels []Panel, width, height vg.Length) ([]byte, error) {
 				return nil, fmt.Errorf("train: plot series %q: %w", s.Name, err)
 			}
 			l.Color = palette[j%len(palette)]
+			if s.Color > 0 {
+				l.Color = palette[(s.Color-1)%len(palette)]
+			}
 			l.Width = vg.Points(1.5)
 			if s.Dashed {
 				l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 			}
 			p.Add(l)
 			p.Legend.Add(s.Name, l)
-			if s.Dashed && len(xy) < 20 {
+			if s.Markers {
 				sc, err := plotter.NewScatter(xy)
 				if err == nil {
 					sc.Color = l.Color
@@ -122,7 +128,7 @@ func LearningCurves(history []Epoch, reference []CurvePoint, name string) []Pane
 			rx = append(rx, float64(r.Epoch))
 			ry = append(ry, 100*r.Accuracy)
 		}
-		acc.Series = append(acc.Series, Series{Name: "paper, test (mean of 10 seeds)", X: rx, Y: ry, Dashed: true})
+		acc.Series = append(acc.Series, Series{Name: "paper, test (mean of 10 seeds)", X: rx, Y: ry, Dashed: true, Markers: true})
 	}
 	loss := Panel{Title: "cross-entropy per step", XLabel: "epoch", YLabel: "loss",
 		Series: []Series{{Name: "train", X: ep, Y: trL}, {Name: "test", X: ep, Y: teL}}}

@@ -174,3 +174,41 @@ func (r *Run) EpochTo(dir string, progress func(done, total int)) (Epoch, error)
 
 // TrainedPath is where EpochTo writes the trained network in dir.
 func TrainedPath(dir string) string { return filepath.Join(dir, TrainedFile) }
+
+// Config returns the Config of the run ck saved, on data.
+func (ck *Checkpoint) Config(data *tasks.Sequences) Config {
+	r := ck.Record
+	return Config{Task: r.Task, Net: ck.Network, Data: data, Backend: r.Backend, Seed: r.Seed, Contexts: r.Contexts}
+}
+
+// EvaluateCheckpoint measures the test set from the state ck saved, as the run did
+// after that epoch's training: the metrics equal the last epoch's recorded test metrics
+// on a deterministic backend. data must be the data set the run trained on.
+func EvaluateCheckpoint(ck *Checkpoint, data *tasks.Sequences, dir string, progress func(steps int)) (Metrics, error) {
+	cfg := ck.Config(data)
+	if err := ck.Matches(cfg, dir); err != nil {
+		return Metrics{}, err
+	}
+	r, err := NewRun(cfg)
+	if err != nil {
+		return Metrics{}, err
+	}
+	cp, ok := r.Classifier.Backend.(Checkpointer)
+	if !ok {
+		return Metrics{}, fmt.Errorf("train: the %s backend cannot restore checkpoints", cfg.Backend)
+	}
+	if err := cp.Restore(ck.State); err != nil {
+		return Metrics{}, fmt.Errorf("train: checkpoint %s: %w", dir, err)
+	}
+	return r.Evaluate(progress)
+}
+
+// EvaluateNetwork measures the test set of data on a fresh backend running net (its
+// parameters as its file gives them, every state zero) on contexts contexts.
+func EvaluateNetwork(backend string, net *network.Network, data *tasks.Sequences, contexts int, progress func(steps int)) (Metrics, error) {
+	r, err := NewRun(Config{Task: data.Name, Net: net, Data: data, Backend: backend, Contexts: contexts})
+	if err != nil {
+		return Metrics{}, err
+	}
+	return r.Evaluate(progress)
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/tasks"
@@ -396,34 +397,108 @@ func (b *epochBar) finish() {
 	}
 }
 
-func trainLag(cmd *cobra.Command, f trainFlags) error {
-	steps := f.steps
-	if !cmd.Flags().Changed("steps") {
-		steps = defaultLagLineSteps
-	}
-	if f.task == "lagnet" {
-		return fmt.Errorf("not implemented yet: lagnet")
-	}
-	return trainLagLine(cmd.OutOrStdout(), cmd.ErrOrStderr(), f.backend, steps, f.seed)
-}
+// lagNetWarmup is lag-net's warm-up without learning: 20 time units, twice the slowest
+// time constant's settling.
+const lagNetWarmup = 2000
 
-func trainLagLine(out, errOut io.Writer, backend string, steps int, seed uint64) error {
-	task, student, teacher, err := train.NewLagLineBackends(backend, seed)
-	if err != nil {
-		return err
+func trainLag(cmd *cobra.Command, f trainFlags) error {
+	out := cmd.OutOrStdout()
+	changed := cmd.Flags().Changed
+	if changed("optimizer") || changed("lr") || changed("net") {
+		return usagef("--optimizer, --lr and --net are for --task mnist1d; the lag tasks use the spec's settings")
+	}
+	steps := f.steps
+	if !changed("steps") {
+		steps = defaultLagLineSteps
+		if f.task == "lagnet" {
+			steps = defaultLagNetSteps
+		}
+	}
+	var logFile *os.File
+	if f.log != "" {
+		var err error
+		if logFile, err = os.Create(f.log); err != nil {
+			return fmt.Errorf("train: --log: %w", err)
+		}
+		defer logFile.Close()
+	}
+	if f.plot != "" {
+		if err := checkWritable(f.plot); err != nil {
+			return err
+		}
+	}
+	warm := tasks.LagLineWarmupSteps
+	if f.task == "lagnet" {
+		warm = lagNetWarmup
 	}
 	var progress func(done, total int)
-	if f, ok := errOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar := progressbar.NewOptions(tasks.LagLineWarmupSteps+steps, progressbar.OptionSetWriter(errOut),
-			progressbar.OptionSetDescription("lag-line"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(),
+	if fh, ok := out.(*os.File); ok && term.IsTerminal(int(fh.Fd())) {
+		bar := progressbar.NewOptions(warm+steps, progressbar.OptionSetWriter(out),
+			progressbar.OptionSetDescription(f.task), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond))
 		progress = func(done, _ int) { _ = bar.Set(done) }
 		defer bar.Finish()
 	}
+	var (
+		run     *train.Imitation
+		teacher []float64
+		dt      float64
+	)
 	start := time.Now()
+	if f.task == "lagline" {
+		res, err := lagLine(out, f.backend, steps, f.seed, progress, start)
+		if err != nil {
+			return err
+		}
+		run, dt = res.Run, tasks.LagLineDt
+		teacher = []float64{res.TeacherW[0], res.TeacherW[1], res.TeacherTauM[0], res.TeacherTauM[1]}
+	} else {
+		res, err := lagNet(out, f.backend, steps, f.seed, progress, start)
+		if err != nil {
+			return err
+		}
+		run, teacher, dt = res.Run, res.Teacher, tasks.LagNetDt
+	}
+	if logFile != nil {
+		for _, r := range run.Records[1:] {
+			line := struct {
+				Step   int                `json:"step"`
+				Time   float64            `json:"time"`
+				Loss   float64            `json:"mse"`
+				Params map[string]float64 `json:"params"`
+			}{r.Step, float64(r.Step) * dt, r.Loss, map[string]float64{}}
+			for i, n := range run.Names {
+				line.Params[n] = r.Params[i]
+			}
+			b, err := json.Marshal(line)
+			if err != nil {
+				return fmt.Errorf("train: --log: %w", err)
+			}
+			if _, err := logFile.Write(append(b, '\n')); err != nil {
+				return fmt.Errorf("train: --log: %w", err)
+			}
+		}
+	}
+	if f.plot != "" {
+		png, err := train.EncodePNG(train.ImitationPanels(run, teacher, dt, f.task), 8*vg.Inch, 10*vg.Inch)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.plot, png, 0o644); err != nil {
+			return fmt.Errorf("train: --plot: %w", err)
+		}
+	}
+	return nil
+}
+
+func lagLine(out io.Writer, backend string, steps int, seed uint64, progress func(done, total int), start time.Time) (*train.LagLineResult, error) {
+	task, student, teacher, err := train.NewLagLineBackends(backend, seed)
+	if err != nil {
+		return nil, err
+	}
 	res, err := train.LagLine(task, student, teacher, steps, progress)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintf(out, "lag-line on the %s backend, seed %d: %d warm-up + %d learning steps, %d contexts, dt %g (%.1f s)\n",
 		backend, seed, res.WarmupSteps, res.Steps, task.Contexts(), tasks.LagLineDt, time.Since(start).Seconds())
@@ -442,7 +517,26 @@ func trainLagLine(out, errOut io.Writer, backend string, steps int, seed uint64)
 		verdict = "not yet within 2 % of the teacher; train longer (--steps)"
 	}
 	fmt.Fprintf(out, "largest relative error %.3f %%: the student %s; output MSE over the last 1000 steps %.3g\n", 100*res.RelErr(), verdict, res.Loss)
-	return nil
+	return res, nil
+}
+
+func lagNet(out io.Writer, backend string, steps int, seed uint64, progress func(done, total int), start time.Time) (*train.LagNetResult, error) {
+	task, student, teacher, err := train.NewLagNetBackends(backend, seed)
+	if err != nil {
+		return nil, err
+	}
+	res, err := train.LagNet(task, student, teacher, lagNetWarmup, steps, progress)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "lag-net on the %s backend, seed %d (teacher's weights drawn with seed %d, student's with %d): %d warm-up + %d learning steps, 1 context, dt %g (%.1f s)\n",
+		backend, seed, seed, seed+1, res.WarmupSteps, res.Steps, tasks.LagNetDt, time.Since(start).Seconds())
+	fmt.Fprintf(out, "%-10s %10s %10s %10s\n", "", "teacher", "initial", "learned")
+	for i, n := range res.Names {
+		fmt.Fprintf(out, "%-10s %10.4f %10.4f %10.4f\n", n, res.Teacher[i], res.Initial[i], res.Learned[i])
+	}
+	fmt.Fprintf(out, "output MSE against the teacher: %.3g over the first 1000 learning steps, %.3g over the last 1000\n", res.InitialLoss, res.Loss)
+	return res, nil
 }
 
 func abs(x float64) float64 {
