@@ -23,11 +23,11 @@ type Format struct {
 	Frac   int // fraction bits
 }
 
-// Q returns the signed format Qint.frac (1+int+frac bits wide).
-func Q(int, frac int) Format { return Format{Signed: true, Int: int, Frac: frac} }
+// Q returns the signed format Qm.n: m integer bits, n fraction bits, 1+m+n bits wide.
+func Q(m, n int) Format { return Format{Signed: true, Int: m, Frac: n} }
 
-// UQ returns the unsigned format UQint.frac (int+frac bits wide).
-func UQ(int, frac int) Format { return Format{Signed: false, Int: int, Frac: frac} }
+// UQ returns the unsigned format UQm.n: m integer bits, n fraction bits, m+n bits wide.
+func UQ(m, n int) Format { return Format{Signed: false, Int: m, Frac: n} }
 
 // MaxWidth is the widest valid format: raw values live in an int64 and every valid
 // raw value must also have a representable negation.

@@ -1,6 +1,7 @@
 package fixedpoint
 
 import (
+	"math"
 	"testing"
 )
 
@@ -56,7 +57,7 @@ func TestValidate(t *testing.T) {
 		{Q(-1, 12), "fixedpoint: format Q-1.12 has a negative bit count; integer and fraction bits must be at least 0"},
 		{UQ(4, -2), "fixedpoint: format UQ4.-2 has a negative bit count; integer and fraction bits must be at least 0"},
 		{Q(62, 1), "fixedpoint: format Q62.1 is 64 bits wide; at most 63 fit the int64 container"},
-		{UQ(1<<62, 1<<62), "fixedpoint: format UQ4611686018427387904.4611686018427387904 is more than 63 bits wide; at most 63 fit the int64 container"},
+		{UQ(math.MaxInt32, math.MaxInt32), "fixedpoint: format UQ2147483647.2147483647 is more than 63 bits wide; at most 63 fit the int64 container"},
 	} {
 		err := tc.f.Validate()
 		if got := errString(err); got != tc.want {
