@@ -160,13 +160,54 @@ func (d *dec) u8(label string) uint8 {
 	return v
 }
 
+// enum reads a u8 code; Dump shows it with its name.
+func (d *dec) enum(label string, name func(uint8) string) uint8 {
+	if !d.need(1, label) {
+		return 0
+	}
+	v := d.b[d.off]
+	if d.ann != nil {
+		d.note(1, label, strconv.Itoa(int(v))+" ("+name(v)+")")
+	}
+	d.off++
+	return v
+}
+
 func (d *dec) bool(label string) bool {
 	at := d.off
-	v := d.u8(label)
+	v := d.enum(label, boolName)
 	if v > 1 {
 		d.failf(ErrCorrupt, "%s at %#x is %d; a flag byte is 0 or 1", label, at, v)
 	}
 	return v == 1
+}
+
+// The names Dump gives codes.
+func boolName(v uint8) string {
+	switch v {
+	case 0:
+		return "false"
+	case 1:
+		return "true"
+	}
+	return "invalid"
+}
+
+func roleName(v uint8) string      { return chip.Role(v).String() }
+func funcName(v uint8) string      { return fixedpoint.Func(v).String() }
+func roundingName(v uint8) string  { return fixedpoint.Rounding(v).String() }
+func overflowName(v uint8) string  { return fixedpoint.Overflow(v).String() }
+func lossName(v uint8) string      { return chip.LossKind(v).String() }
+func optimizerName(v uint8) string { return chip.OptimizerKind(v).String() }
+func routeKindName(v uint8) string { return chip.RouteKind(v).String() }
+func errorModeName(v uint8) string {
+	switch chip.ErrorMode(v) {
+	case chip.ErrorsProspective:
+		return "prospective"
+	case chip.ErrorsInstantaneous:
+		return "instantaneous"
+	}
+	return "ErrorMode(" + strconv.Itoa(int(v)) + ")"
 }
 
 func (d *dec) u32(label string) uint32 {
@@ -458,8 +499,8 @@ func (s *state) formats(d *dec) {
 		v.Format.Signed = d.bool("Signed")
 		v.Format.Int = int(d.u8("Int"))
 		v.Format.Frac = int(d.u8("Frac"))
-		v.Rounding = fixedpoint.Rounding(d.u8("Rounding"))
-		v.Overflow = fixedpoint.Overflow(d.u8("Overflow"))
+		v.Rounding = fixedpoint.Rounding(d.enum("Rounding", roundingName))
+		v.Overflow = fixedpoint.Overflow(d.enum("Overflow", overflowName))
 		v.Doc = d.str("Doc")
 		if d.ann != nil {
 			d.ann.quiet--
@@ -499,7 +540,7 @@ func (s *state) program(d *dec) {
 	p.Seed = d.u64("Seed")
 	p.Dt = d.f64("Dt")
 	p.Contexts = d.int("Contexts")
-	p.Errors = chip.ErrorMode(d.u8("Errors"))
+	p.Errors = chip.ErrorMode(d.enum("Errors", errorModeName))
 }
 
 // minPopulation is the size of a population record with an empty name.
@@ -522,8 +563,8 @@ func (s *state) populations(d *dec) {
 		q.Name = d.str("Name")
 		at := d.off
 		q.Size = d.int("Size")
-		q.Role = chip.Role(d.u8("Role"))
-		q.Activation = fixedpoint.Func(d.u8("Activation"))
+		q.Role = chip.Role(d.enum("Role", roleName))
+		q.Activation = fixedpoint.Func(d.enum("Activation", funcName))
 		q.Bias = d.bool("Bias")
 		q.Gamma = d.reg("Gamma")
 		q.RateExp = d.i32("RateExp")
@@ -577,10 +618,10 @@ func (s *state) projections(d *dec) {
 
 func (s *state) learning(d *dec) {
 	p := s.p
-	p.Loss.Kind = chip.LossKind(d.u8("Loss.Kind"))
+	p.Loss.Kind = chip.LossKind(d.enum("Loss.Kind", lossName))
 	p.Loss.Beta = d.reg("Loss.Beta")
 	l := &p.Learning
-	l.Optimizer = chip.OptimizerKind(d.u8("Learning.Optimizer"))
+	l.Optimizer = chip.OptimizerKind(d.enum("Learning.Optimizer", optimizerName))
 	for _, pl := range []struct {
 		v     *chip.ParamLearning
 		label string
@@ -694,7 +735,7 @@ func (s *state) routes(d *dec, t int) {
 			d.ann.comment("route " + strconv.Itoa(i))
 		}
 		r := &p.Tiles[t].Routes[i]
-		r.Kind = chip.RouteKind(d.u8("Kind"))
+		r.Kind = chip.RouteKind(d.enum("Kind", routeKindName))
 		r.Population = d.i32("Population")
 		r.Projection = d.i32("Projection")
 		r.Lo = d.int("Lo")

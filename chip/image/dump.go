@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -61,6 +62,8 @@ func (a *annotator) field(off, n int, label, value string) {
 		}
 		if i == 0 {
 			a.out = append(a.out, "  "+text...)
+		} else {
+			a.out = bytes.TrimRight(a.out, " ")
 		}
 		a.out = append(a.out, '\n')
 	}
