@@ -45,6 +45,7 @@ type Chip struct {
 	probes *probeSet
 
 	reference bool // step with the reference loops only (tests)
+	memos     map[memoKey]memo
 
 	writeNoise int64           // σ of a crossbar write's error, LSBs of w with 16 fraction bits
 	expUnit    *fixedpoint.LUT // the output tile's exp unit (cross-entropy)
@@ -84,25 +85,30 @@ func loadFormats(c *Config) formats {
 // pop is a population's runtime state. Every state slice is C × size, row-major
 // (context c's neuron i at c·size + i).
 type pop struct {
-	idx        int
-	name       string
-	size       int
-	role       Role
-	act        fixedpoint.Func
-	phi, phiP  *fixedpoint.LUT
-	comparator bool // φ is piecewise linear: its units read ŭ at full precision
-	inFmt      fixedpoint.Format
-	gamma      int64
-	gammaFrac  int // real fraction bits of γ's raw value
-	rExp       int
-	sExp       int
-	eExp       int
-	gbExp      int
-	gtExp      int
-	bias       bool
-	home       []int // tile of each neuron
-	inOff      int   // offset in the input vector (inputs)
-	outOff     int   // offset in the output vector (outputs)
+	idx       int
+	name      string
+	size      int
+	role      Role
+	act       fixedpoint.Func
+	phi, phiP *fixedpoint.LUT
+	// memo holds the φ and φ′ units' outputs for every input of a ≤16-bit phi_in
+	// (index x − phi_in.Min), computed by the units themselves; nil otherwise.
+	memoPhi, memoPhiP []int32
+	memoSat           []uint8 // bit 0: φ saturated, bit 1: φ′ saturated
+	identD            int     // identity units: r = ŭ·2^−identD (≥ 1: the fast loop inlines it)
+	comparator        bool    // φ is piecewise linear: its units read ŭ at full precision
+	inFmt             fixedpoint.Format
+	gamma             int64
+	gammaFrac         int // real fraction bits of γ's raw value
+	rExp              int
+	sExp              int
+	eExp              int
+	gbExp             int
+	gtExp             int
+	bias              bool
+	home              []int // tile of each neuron
+	inOff             int   // offset in the input vector (inputs)
+	outOff            int   // offset in the output vector (outputs)
 
 	// Parameters, per neuron.
 	tauM, tauR []int64
@@ -299,6 +305,7 @@ func (c *Chip) build() error {
 		if err := c.buildUnits(ps); err != nil {
 			return err
 		}
+		c.memoize(ps)
 		c.pops = append(c.pops, ps)
 	}
 	c.inWidth, c.outWidth = inOff, outOff
@@ -332,7 +339,6 @@ func (c *Chip) build() error {
 			x.shift = q.sumFrac - x.sumFrac
 		}
 		q.biasShift = q.sumFrac - bf
-		q.plan = c.plan(q)
 		q.tsumFrac = -1 << 30
 		for _, x := range q.out {
 			q.tsumFrac = max(q.tsumFrac, x.tsumFrac)
@@ -340,6 +346,7 @@ func (c *Chip) build() error {
 		for _, x := range q.out {
 			x.tshift = q.tsumFrac - x.tsumFrac
 		}
+		q.plan = c.plan(q)
 		q.accIn = make([][]int32, len(q.in))
 		for k := range q.accIn {
 			q.accIn[k] = make([]int32, C*q.size)
@@ -470,6 +477,48 @@ func (c *Chip) buildUnits(q *pop) error {
 		return fmt.Errorf("chip: population %q: φ′ unit: %v", q.name, err)
 	}
 	return nil
+}
+
+// memoize tabulates q's φ and φ′ units over every input when phi_in is at most 16 bits
+// wide, sharing tables between populations with the same units.
+func (c *Chip) memoize(q *pop) {
+	if q.comparator {
+		q.identD = q.inFmt.Frac - effective(c.f.r.Format, q.rExp).Frac
+		return
+	}
+	in := c.f.phiIn.Format
+	if in.Width() > 16 {
+		return
+	}
+	key := memoKey{q.act, effective(c.f.r.Format, q.rExp), c.f.rp.Format}
+	if m, ok := c.memos[key]; ok {
+		q.memoPhi, q.memoPhiP, q.memoSat = m.phi, m.phiP, m.sat
+		return
+	}
+	n := int(in.Max() - in.Min() + 1)
+	m := memo{phi: make([]int32, n), phiP: make([]int32, n), sat: make([]uint8, n)}
+	for k := range n {
+		var a, b fixedpoint.Counters
+		x := in.Min() + int64(k)
+		m.phi[k] = int32(q.phi.Eval(x, &a))
+		m.phiP[k] = int32(q.phiP.Eval(x, &b))
+		m.sat[k] = uint8(a.Saturations) | uint8(b.Saturations)<<1
+	}
+	if c.memos == nil {
+		c.memos = map[memoKey]memo{}
+	}
+	c.memos[key] = m
+	q.memoPhi, q.memoPhiP, q.memoSat = m.phi, m.phiP, m.sat
+}
+
+type memoKey struct {
+	f     fixedpoint.Func
+	r, rp fixedpoint.Format
+}
+
+type memo struct {
+	phi, phiP []int32
+	sat       []uint8
 }
 
 func isPiecewise(f fixedpoint.Func) bool {

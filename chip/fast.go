@@ -50,6 +50,30 @@ func (s sat) rescale(x int64, d int, c *uint64) int64 {
 	return x
 }
 
+// rhe returns x·2^−d rounded half-even, d ≥ 1, |x| < 2^62.
+func rhe(x int64, d uint) int64 { return (x + 1<<(d-1) - 1 + (x>>d)&1) >> d }
+
+// clamp saturates x to s, counting in c.
+func (s sat) clamp(x int64, c *uint64) int64 {
+	if x > s.hi {
+		*c++
+		return s.hi
+	}
+	if x < s.lo {
+		*c++
+		return s.lo
+	}
+	return x
+}
+
+// rs is rescale with the common case (d ≥ 1) inlined.
+func (s sat) rs(x int64, d int, c *uint64) int64 {
+	if d > 0 {
+		return s.clamp(rhe(x, uint(d)), c)
+	}
+	return s.rescale(x, d, c)
+}
+
 func rangeOf(v fixedpoint.Var) sat { return sat{v.Format.Min(), v.Format.Max()} }
 
 // neuronPlan holds what neuronsFast needs of the formats; fast reports whether the
@@ -59,6 +83,8 @@ type neuronPlan struct {
 	eps, inst, eB, v, u, uB, phiIn, errBus sat
 	dInst, dEBP, dV, dEBI, dVI, dErr       int
 	dS, dGE, dUB, dU, dPhi                 int
+	dBack                                  int  // Σ Wᵀĕ into eps_in
+	fastBack                               bool // dBack ≥ 1 and eps_in half-even, saturating
 	fmr, fdtr, frm, fdtm                   int
 }
 
@@ -88,6 +114,17 @@ func (c *Chip) plan(q *pop) neuronPlan {
 	p.dUB = uFrac + p.frm - f.uB.Format.Frac
 	p.dU = uFrac + p.fdtm - uFrac
 	p.dPhi = f.uB.Format.Frac - q.sExp - f.phiIn.Format.Frac
+	p.dBack = q.tsumFrac + q.eExp - f.eps.Format.Frac
+	p.fastBack = he(f.eps) && p.dBack >= 1 && p.dBack <= 62
+	// The fast loop inlines right shifts only.
+	for _, d := range []int{p.dInst, p.dEBP, p.dV, p.dErr, p.dS, p.dUB, p.dU} {
+		if d < 1 || d > 62 {
+			p.fast = false
+		}
+	}
+	if q.gamma != 0 && (p.dGE < 1 || p.dGE > 62) || !q.comparator && (p.dPhi < 1 || p.dPhi > 62) || p.dEBI != 0 {
+		p.fast = false
+	}
 	return p
 }
 
@@ -108,6 +145,12 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 		b = q.b[:hi]
 	}
 	nIn := len(q.in)
+	memo, memoP, memoSat := q.memoPhi, q.memoPhiP, q.memoSat
+	inMin := c.f.phiIn.Format.Min()
+	ident := q.act == fixedpoint.Identity && q.identD >= 1 && q.identD <= 62
+	rSat := sat{q.phi.Out.Min(), q.phi.Out.Max()}
+	one := int64(1) << c.f.rp.Format.Frac
+	cR := &cnt[cntR].Saturations
 	for k := range C {
 		off := k * q.size
 		eps := q.eps[off : off+hi]
@@ -118,21 +161,21 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 			j := off + i
 			e := eps[i]
 			if q.estar != nil {
-				e = p.eps.rescale(e+q.estar[j], 0, cEps)
+				e = p.eps.clamp(e+q.estar[j], cEps)
 			}
-			inst := p.inst.rescale(rp[i]*e, p.dInst, cInst)
+			inst := p.inst.clamp(rhe(rp[i]*e, uint(p.dInst)), cInst)
 			v := vs[i]
 			var eb, vNew int64
 			if prospective {
 				dv := inst - v
-				eb = p.eB.rescale(v<<p.fmr+mr[i]*dv, p.dEBP, cEB)
-				vNew = p.v.rescale(v<<p.fdtr+dtr[i]*dv, p.dV, cV)
+				eb = p.eB.clamp(rhe(v<<p.fmr+mr[i]*dv, uint(p.dEBP)), cEB)
+				vNew = p.v.clamp(rhe(v<<p.fdtr+dtr[i]*dv, uint(p.dV)), cV)
 			} else {
-				eb = p.eB.rescale(inst, p.dEBI, cEB)
-				vNew = p.v.rescale(inst, p.dVI, cV)
+				eb = p.eB.clamp(inst, cEB)
+				vNew = p.v.clamp(inst, cV)
 			}
 			q.inst[j], q.eb[j], vs[i] = inst, eb, vNew
-			q.errBus[j] = int16(p.errBus.rescale(eb, p.dErr, cErr))
+			q.errBus[j] = int16(p.errBus.clamp(rhe(eb, uint(p.dErr)), cErr))
 
 			var sum int64
 			switch nIn {
@@ -147,15 +190,15 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 			if b != nil {
 				sum += b[i] << q.biasShift
 			}
-			s := p.u.rescale(sum, p.dS, cU)
+			s := p.u.clamp(rhe(sum, uint(p.dS)), cU)
 			var ge int64
 			if gamma != 0 {
-				ge = p.u.rescale(gamma*eb, p.dGE, cU)
+				ge = p.u.clamp(rhe(gamma*eb, uint(p.dGE)), cU)
 			}
 			u := us[i]
 			du := s + ge - u
-			ub := p.uB.rescale(u<<p.frm+rm[i]*du, p.dUB, cUB)
-			uNew := p.u.rescale(u<<p.fdtm+dtm[i]*du, p.dU, cU)
+			ub := p.uB.clamp(rhe(u<<p.frm+rm[i]*du, uint(p.dUB)), cUB)
+			uNew := p.u.clamp(rhe(u<<p.fdtm+dtm[i]*du, uint(p.dU)), cU)
 			if noise {
 				uNew = c.uNoise(q, k, i, uNew, &cnt[cntU])
 			}
@@ -163,18 +206,51 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 
 			x := ub
 			if !q.comparator {
-				x = p.phiIn.rescale(ub, p.dPhi, cPhi)
+				x = p.phiIn.clamp(rhe(ub, uint(p.dPhi)), cPhi)
 			}
 			if adjust {
 				x = c.phiInput(q, i, x, &cnt[cntPhiIn])
 			}
-			q.rNext[j] = q.phi.Eval(x, &cnt[cntR])
-			q.rpNext[j] = q.phiP.Eval(x, &cnt[cntRP])
+			switch {
+			case memo != nil:
+				m := x - inMin
+				q.rNext[j], q.rpNext[j] = int64(memo[m]), int64(memoP[m])
+				if s := memoSat[m]; s != 0 {
+					cnt[cntR].Saturations += uint64(s & 1)
+					cnt[cntRP].Saturations += uint64(s >> 1)
+				}
+			case ident:
+				q.rNext[j] = rSat.clamp(rhe(x, uint(q.identD)), cR)
+				q.rpNext[j] = one
+			default:
+				q.rNext[j] = q.phi.Eval(x, &cnt[cntR])
+				q.rpNext[j] = q.phiP.Eval(x, &cnt[cntRP])
+			}
 		}
 	}
 	if c.learnOn && (c.prog.Learning.TauM.On || c.prog.Learning.Biases.On && q.bias) {
 		c.neuronGradients(q, lo, hi)
 	}
+}
+
+// mulShiftQ is mulShift with the common case, a product within 62 bits, in 64-bit
+// arithmetic.
+func mulShiftQ(a, b int64, d int, rnd uint64, he bool) (int64, bool) {
+	ua, ub := uint64(a), uint64(b)
+	if a < 0 {
+		ua = -ua
+	}
+	if b < 0 {
+		ub = -ub
+	}
+	if bits.Len64(ua)+bits.Len64(ub) > 62 {
+		return mulShift(a, b, d, rnd, he)
+	}
+	p := a * b
+	if he {
+		return rhe(p, uint(d)), true
+	}
+	return (p + int64(rnd>>(64-d))) >> d, true
 }
 
 // mulShift returns ⌊(a·b + ⌊rnd/2^(64−d)⌋)/2^d⌋ for 1 ≤ d ≤ 62 (stochastic rounding of
@@ -322,7 +398,7 @@ func (s sat) add(x int64, y int64, okY bool, c *uint64) int64 {
 // step is optStep's fast twin. draws holds the synapse's draws for θ, m, v (read only
 // where the rounding is stochastic).
 func (p *optPlan) step(theta, s int64, m, v *int64, rT, rM, rV uint64, cnt *[numCounted]fixedpoint.Counters, cT *uint64) int64 {
-	g, ok := mulShift(s, p.invC, p.dG, 0, true)
+	g, ok := mulShiftQ(s, p.invC, p.dG, 0, true)
 	if !ok || g > p.grad.hi || g < p.grad.lo {
 		cnt[cntGrad].Saturations++
 		if ok && g < 0 || !ok && (s < 0) {
@@ -336,15 +412,15 @@ func (p *optPlan) step(theta, s int64, m, v *int64, rT, rM, rV uint64, cnt *[num
 	case OptSGD:
 		x = g
 	case OptMomentum:
-		t, ok := mulShift(p.a1, *m, p.dM, rM, p.heM)
+		t, ok := mulShiftQ(p.a1, *m, p.dM, rM, p.heM)
 		mm := p.m.add(g, t, ok, &cnt[cntAdamM].Saturations)
 		*m = mm
 		x = mm
 	case OptAdam:
-		t, ok := mulShift(p.a1, g-*m, p.dM, rM, p.heM)
+		t, ok := mulShiftQ(p.a1, g-*m, p.dM, rM, p.heM)
 		mm := p.m.add(*m, t, ok, &cnt[cntAdamM].Saturations)
 		*m = mm
-		t, ok = mulShift(p.a2, g*g-*v<<p.sV, p.dV, rV, p.heV)
+		t, ok = mulShiftQ(p.a2, g*g-*v<<p.sV, p.dV, rV, p.heV)
 		vv := p.v.add(*v, t, ok, &cnt[cntAdamV].Saturations)
 		*v = vv
 		den := isqrt(vv) + p.epsT
@@ -353,6 +429,6 @@ func (p *optPlan) step(theta, s int64, m, v *int64, rT, rM, rV uint64, cnt *[num
 		}
 		x = (mm << p.k) / den
 	}
-	t, ok := mulShift(p.lrt, x, p.dT, rT, p.heT)
+	t, ok := mulShiftQ(p.lrt, x, p.dT, rT, p.heT)
 	return p.theta.add(theta, t, ok, cT)
 }

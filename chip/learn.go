@@ -17,13 +17,17 @@ import (
 //	adam:     m ← m + round((1−β1)(g − m));  v ← v + round((1−β2)(g² − v))
 //	          θ ← θ + round(−lr_t · ⌊m·2^K / (⌊√v⌋ + ε_t)⌋)
 //
-// with lr_t = lr·(bc2/bc1), ε_t = ε·bc2, bc1 = 1 − β1^t, bc2 = √(1 − β2^t), the powers
+// with lr_t = lr·(bc2/bc1) (rounded half-even to lrtExtra more fraction bits than lr), ε_t = ε·bc2, bc1 = 1 − β1^t, bc2 = √(1 − β2^t), the powers
 // β^t kept in decay registers (multiplied by β and rounded half-even once per learning
 // step), √ the exact integer square root and the quotient the exact (truncating)
 // divider: PyTorch's θ ← θ − (lr/bc1)·m/(√v/bc2 + ε), rearranged so that one division
 // per parameter suffices. Each round(·) rounds once into the destination's format with
 // its rounding (stochastic for w_mem, adam_m, adam_v: keyed by the parameter's declared
 // index) and saturates.
+
+// lrtExtra is the number of fraction bits lr_t keeps beyond the lr register's: the
+// bias-corrected rate is a 32-bit register when lr is 16 bits.
+const lrtExtra = 16
 
 // adamRatioFrac is the number of fraction bits of Adam's ratio m/(√v + ε).
 const adamRatioFrac = 24
@@ -43,7 +47,7 @@ type learnState struct {
 	p1, p2 int64    // β1^t, β2^t (decay)
 	invC   int64    // 1/C (decay)
 	bc2    int64    // √(1 − β2^t) (decay)
-	lrt    [3]int64 // per kind: lr mantissa × bc2/bc1, with lr.Frac + decay.Frac fraction bits
+	lrt    [3]int64 // per kind: lr_t = lr mantissa × bc2/bc1 rounded half-even to lr.Frac + lrtExtra fraction bits
 	keys   [3][4]uint64
 }
 
@@ -75,7 +79,7 @@ func (l *learnState) reset(c *Chip) {
 func (l *learnState) setRates(c *Chip, factor int64) {
 	lr := &c.prog.Learning
 	for k, pl := range [3]*ParamLearning{&lr.Weights, &lr.Biases, &lr.TauM} {
-		l.lrt[k] = pl.LR.Raw * factor
+		l.lrt[k] = roundShift(pl.LR.Raw*factor, c.f.decy.Format.Frac-lrtExtra)
 	}
 }
 
@@ -134,7 +138,7 @@ func (c *Chip) newOpt(kind int, theta fixedpoint.Var, thetaExp, gExp, owner int)
 	l := &c.learn
 	pl := [3]*ParamLearning{&c.prog.Learning.Weights, &c.prog.Learning.Biases, &c.prog.Learning.TauM}[kind]
 	o := opt{kind: kind, theta: theta, thetaExp: thetaExp, gExp: gExp}
-	o.lrFmt = wide(f.lr.Format.Frac + f.decy.Format.Frac - pl.LR.Exp)
+	o.lrFmt = wide(f.lr.Format.Frac + lrtExtra - pl.LR.Exp)
 	o.gFmt = wide(f.grad.Format.Frac - gExp + thetaExp)
 	o.mFmt = wide(f.am.Format.Frac - gExp + thetaExp)
 	o.ratioFmt = wide(adamRatioFrac + thetaExp)
@@ -221,6 +225,11 @@ func (c *Chip) learnBlock(tl *tile, b *block) {
 	cnt := &tl.cnt
 	sx := fixedpoint.NewStream(c.seed, streamKey("w", b.p.idx), 0, c.steps)
 	stochX := f.w.Rounding == fixedpoint.Stochastic
+	// The crossbar write inlined: stochastic rounding of w_mem into w, no analog effects.
+	dX := uint(f.wMem.Format.Frac - f.w.Format.Frac)
+	fastX := stochX && f.w.Overflow == fixedpoint.Saturate && dX >= 1 && dX <= 62 && !c.reference &&
+		c.analog.WeightBits == 0 && c.analog.WeightWriteSigma == 0
+	wSat := rangeOf(f.w)
 	ssize := uint64(src.size)
 	var mp, vp *int64
 	var rT, rM, rV uint64
@@ -255,6 +264,10 @@ func (c *Chip) learnBlock(tl *tile, b *block) {
 				continue
 			}
 			b.wMem[k] = w
+			if fastX {
+				b.wX[k] = int16(wSat.clamp((w+int64(sx.Draw(idx)>>(64-dX)))>>dX, &cnt[cntW].Saturations))
+				continue
+			}
 			var rnd uint64
 			if stochX {
 				rnd = sx.Draw(idx)

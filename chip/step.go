@@ -265,6 +265,8 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 		}
 	}
 	frac := q.tsumFrac + q.eExp
+	fast := q.plan.fastBack && !c.reference
+	p := &q.plan
 	for k := range C {
 		for i := lo; i < hi; i++ {
 			j := k*q.size + i
@@ -272,7 +274,11 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 			for pi, x := range q.out {
 				s += int64(q.accOut[pi][j]) << x.tshift
 			}
-			q.eps[j] = f.eps.Rescale(s, frac, c.draw(f.eps, q.idx, k, i), &tl.cnt[cntEps])
+			if fast {
+				q.eps[j] = p.eps.clamp(rhe(s, uint(p.dBack)), &tl.cnt[cntEps].Saturations)
+			} else {
+				q.eps[j] = f.eps.Rescale(s, frac, c.draw(f.eps, q.idx, k, i), &tl.cnt[cntEps])
+			}
 		}
 	}
 }
