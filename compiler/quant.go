@@ -1,0 +1,346 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/glemu/glemu/chip"
+	"github.com/glemu/glemu/fixedpoint"
+	"github.com/glemu/glemu/gle"
+	"github.com/glemu/glemu/network"
+)
+
+// Quantization: the compiler bounds every population's rates, states (u domain) and
+// errors (e domain), and every projection's weights, partial sums and gradients, then
+// picks each scale register as the smallest exponent (the finest resolution) whose
+// format still holds the bound. Bounds of bounded activations (tanh, sigmoid, hard
+// ones) are their range; every other bound is measured by a short run of the float
+// reference (learning off) and doubled for what the run did not see. The run uses the
+// sample inputs and targets given in Options.Samples; without them, seeded inputs
+// uniform in ±1 and seeded targets (random one-hot labels held for 16 steps for
+// cross-entropy, uniform ±1 for MSE), and the input populations keep the rate format's
+// full range (RateExp 0). Weights that learn get two more bits of headroom. Hints in
+// the network file win over all of this.
+
+// Headroom factors applied to bounds before choosing an exponent.
+const (
+	// headroomMeasured covers what a short run did not see: one bit.
+	headroomMeasured = 2
+	// headroomLearning covers weights that grow while learning: two bits.
+	headroomLearning = 4
+	// rangeSteps is the length of the ranging run without samples.
+	rangeSteps = 64
+)
+
+// bounds are a population's maximum magnitudes.
+type bounds struct {
+	rate, state, err float64 // |r|, |u| and |ŭ|, |ĕ| and |v| and |inst_e|
+}
+
+// projBounds are a projection's maximum partial sums: |W·r| per target neuron and
+// |Wᵀĕ| per source neuron.
+type projBounds struct{ fwd, bwd float64 }
+
+// fmtMax returns the largest magnitude a table variable holds at exponent 0.
+func fmtMax(cfg *chip.Config, name string) float64 {
+	v, ok := cfg.Formats.Lookup(name)
+	if !ok {
+		return 1
+	}
+	return v.Format.MaxFloat()
+}
+
+// needExp returns the smallest exponent e with bound ≤ max·2^e (0 for a zero bound).
+func needExp(bound, max float64) int {
+	if !(bound > 0) || math.IsInf(bound, 0) {
+		if math.IsInf(bound, 1) {
+			return chip.MaxExp
+		}
+		return 0
+	}
+	e := int(math.Ceil(math.Log2(bound / max)))
+	for bound > max*math.Ldexp(1, e) {
+		e++
+	}
+	for e > -chip.MaxExp && bound <= max*math.Ldexp(1, e-1) {
+		e--
+	}
+	return e
+}
+
+func clampInt(x, lo, hi int) int { return min(max(x, lo), hi) }
+
+// phiSaturation is how far a table φ unit's input must reach: beyond it φ is flat to
+// within an LSB of r (tanh, sigmoid) or not at all (softplus: +Inf); 0 for comparator
+// units, which read ŭ directly. A table unit reads ŭ through phi_in, which holds ŭ's
+// real value (no scale register), so its range is fixed.
+func phiSaturation(act string) float64 {
+	switch network.CanonicalActivation(act) {
+	case "tanh":
+		return 8
+	case "sigmoid":
+		return 16
+	case "softplus":
+		return math.Inf(1)
+	}
+	return 0
+}
+
+// boundedActivation reports whether φ's range is within ±1.
+func boundedActivation(act string) bool {
+	switch network.CanonicalActivation(act) {
+	case "tanh", "sigmoid", "hard_sigmoid", "hard_tanh":
+		return true
+	}
+	return false
+}
+
+func maxAbs(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		m = max(m, math.Abs(x))
+	}
+	return m
+}
+
+// rangeData returns the inputs and targets of the ranging run.
+func (pl *plan) rangeData() (xs, ys [][]float64) {
+	if s := pl.opt.Samples; s != nil && len(s.Inputs) > 0 {
+		return s.Inputs, s.Targets
+	}
+	n := pl.net
+	w, o := n.InputWidth(), n.OutputWidth()
+	g := network.NewStream(n.Seed, 5, 0)
+	xs, ys = make([][]float64, rangeSteps), make([][]float64, rangeSteps)
+	label := 0
+	for k := range xs {
+		xs[k] = make([]float64, w)
+		for i := range xs[k] {
+			xs[k][i] = g.Uniform(1)
+		}
+		ys[k] = make([]float64, o)
+		if n.Loss.Kind == network.LossCrossEntropy {
+			if k%16 == 0 {
+				label = int(g.Uint64() % uint64(max(1, o)))
+			}
+			if o > 0 {
+				ys[k][label] = 1
+			}
+			continue
+		}
+		for i := range ys[k] {
+			ys[k][i] = g.Uniform(1)
+		}
+	}
+	return xs, ys
+}
+
+// measureBounds runs the float reference on the ranging data and returns the bounds.
+func (pl *plan) measureBounds() ([]bounds, []projBounds, error) {
+	n := pl.net
+	net, err := gle.New(n, pl.params, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	net.Frozen = true
+	bs := make([]bounds, len(n.Populations))
+	pb := make([]projBounds, len(n.Projections))
+	xs, ys := pl.rangeData()
+	samples := pl.opt.Samples != nil && len(pl.opt.Samples.Inputs) > 0
+	for k, x := range xs {
+		if len(x) != net.InputWidth() {
+			return nil, nil, fmt.Errorf("compiler: sample input %d has %d values; the network takes %d", k, len(x), net.InputWidth())
+		}
+		var y []float64
+		if ys != nil {
+			y = ys[k]
+			if len(y) != net.OutputWidth() {
+				return nil, nil, fmt.Errorf("compiler: sample target %d has %d values; the network's output has %d", k, len(y), net.OutputWidth())
+			}
+		}
+		// Forward partial sums from the committed rates this step reads.
+		for _, q := range net.Projections {
+			src, tgt := q.Source, q.Target
+			for i := range tgt.Size {
+				row := q.W[i*src.Size : (i+1)*src.Size]
+				acc := 0.0
+				for j, r := range src.R[:src.Size] {
+					acc += row[j] * r
+				}
+				pb[q.Index].fwd = max(pb[q.Index].fwd, math.Abs(acc))
+			}
+		}
+		if err := net.Step(x, y); err != nil {
+			return nil, nil, fmt.Errorf("compiler: ranging step %d: %w", k, err)
+		}
+		for q, p := range net.Populations {
+			b := &bs[q]
+			b.rate = max(b.rate, maxAbs(p.R))
+			if p.Input {
+				continue
+			}
+			b.state = max(b.state, maxAbs(p.U), maxAbs(p.UBreve))
+			b.err = max(b.err, maxAbs(p.EBreve), maxAbs(p.V), maxAbs(p.InstE))
+		}
+		for _, q := range net.Projections {
+			pb[q.Index].bwd = max(pb[q.Index].bwd, maxAbs(q.EBottom))
+		}
+	}
+	for q, pop := range n.Populations {
+		b := &bs[q]
+		b.rate *= headroomMeasured
+		b.state *= headroomMeasured
+		b.err *= headroomMeasured
+		switch {
+		case pop.Input && !samples:
+			b.rate = fmtMax(&pl.cfg, "rate_bus")
+		case !pop.Input && boundedActivation(pop.Activation):
+			b.rate = 1
+		}
+	}
+	for p := range pb {
+		pb[p].fwd *= headroomMeasured
+		pb[p].bwd *= headroomMeasured
+		if pl.learnsW(p) {
+			pb[p].fwd *= headroomLearning
+			pb[p].bwd *= headroomLearning
+		}
+	}
+	return bs, pb, nil
+}
+
+// learnsW reports whether projection p's weights learn.
+func (pl *plan) learnsW(p int) bool {
+	return pl.net.Learning.Weights && pl.net.Projections[p].IsPlastic()
+}
+
+// chooseScales sets every scale register of the program's populations and projections.
+func (pl *plan) chooseScales(bs []bounds) {
+	n, cfg, prog := pl.net, &pl.cfg, pl.prog
+	rMax := min(fmtMax(cfg, "r"), fmtMax(cfg, "rate_bus"))
+	uMax := min(fmtMax(cfg, "u"), fmtMax(cfg, "u_breve"), fmtMax(cfg, "b"))
+	eMax := min(fmtMax(cfg, "e_breve"), fmtMax(cfg, "v"), fmtMax(cfg, "inst_e"), fmtMax(cfg, "eps_in"), fmtMax(cfg, "err_bus"))
+	wMax := min(fmtMax(cfg, "w"), fmtMax(cfg, "w_mem"))
+	gMax := min(fmtMax(cfg, "grad"), fmtMax(cfg, "adam_m"))
+	vMax := fmtMax(cfg, "adam_v")
+	macMax, mactMax := fmtMax(cfg, "mac"), fmtMax(cfg, "mac_t")
+	rFmt := pl.format("r")
+	uFmt := pl.format("u")
+	for q, pop := range n.Populations {
+		pp := &prog.Populations[q]
+		b := bs[q]
+		pp.RateExp = clampInt(needExp(b.rate, rMax), -rFmt.Int, rFmt.Frac)
+		if pop.Input {
+			if h := pop.Chip; h != nil && h.RateExp != nil {
+				pp.RateExp = *h.RateExp
+			}
+			continue
+		}
+		sb := needExp(b.state, uMax)
+		pp.StateExp = clampInt(sb, -uFmt.Int, uFmt.Frac)
+		pp.ErrorExp = clampInt(needExp(b.err, eMax), -chip.MaxExp, chip.MaxExp)
+		pp.BiasGradExp = clampInt(gradExp(b.err, gMax, vMax, n), -chip.MaxExp, chip.MaxExp)
+		pp.TauGradExp = clampInt(gradExp(2*b.err*b.state, gMax, vMax, n), -chip.MaxExp, chip.MaxExp)
+		if h := pop.Chip; h != nil {
+			if h.RateExp != nil {
+				pp.RateExp = *h.RateExp
+			}
+			if h.StateExp != nil {
+				pp.StateExp = *h.StateExp
+			}
+			if h.ErrorExp != nil {
+				pp.ErrorExp = *h.ErrorExp
+			}
+		}
+	}
+	for p := range n.Projections {
+		s, t := n.Endpoints(p)
+		pr := &prog.Projections[p]
+		wb := maxAbs(pl.params.Weights[p])
+		if pl.learnsW(p) {
+			wb *= headroomLearning
+		}
+		if wb == 0 {
+			wb = 1 / math.Sqrt(float64(max(1, n.FanIn(t))))
+		}
+		pr.WeightExp = clampInt(needExp(wb, wMax), -chip.MaxExp, chip.MaxExp)
+		// The partial sums must not wrap their accumulators: raise the weight exponent
+		// (coarser weights) rather than risk a wrap.
+		pr.WeightExp = max(pr.WeightExp,
+			needExp(pl.pbounds[p].fwd, macMax)-prog.Populations[s].RateExp,
+			needExp(pl.pbounds[p].bwd, mactMax)-prog.Populations[t].ErrorExp)
+		pr.WeightExp = clampInt(pr.WeightExp, -chip.MaxExp, chip.MaxExp)
+		pr.GradExp = clampInt(gradExp(bs[t].err*bs[s].rate, gMax, vMax, n), -chip.MaxExp, chip.MaxExp)
+		if h := n.Projections[p].Chip; h != nil && h.WeightExp != nil {
+			pr.WeightExp = *h.WeightExp
+		}
+	}
+}
+
+// gradExp picks a gradient exponent for gradients up to g: grad and adam_m hold g (a
+// momentum buffer g/(1−μ)), adam_v holds g² at twice the exponent.
+func gradExp(g, gMax, vMax float64, n *network.Network) int {
+	o := n.Learning.Optimizer
+	switch o.Kind {
+	case network.OptimizerMomentum:
+		if o.Momentum < 1 {
+			return needExp(g/(1-o.Momentum), gMax)
+		}
+	case network.OptimizerAdam:
+		return max(needExp(g, gMax), needExp(g, math.Sqrt(vMax)))
+	}
+	return needExp(g, gMax)
+}
+
+func (pl *plan) format(name string) fixedpoint.Format {
+	v, _ := pl.cfg.Formats.Lookup(name)
+	return v.Format
+}
+
+// toRaw converts x to a raw value of format f under exponent e (half-even, saturating)
+// and reports whether it saturated.
+func toRaw(x float64, f fixedpoint.Format, e int) (int64, bool) {
+	y := math.Ldexp(x, -e)
+	raw := f.FromFloat(y)
+	sat := y > f.MaxFloat()+f.Resolution()/2 || y < f.MinFloat()-f.Resolution()/2
+	return raw, sat
+}
+
+// fromRaw is toRaw's inverse.
+func fromRaw(raw int64, f fixedpoint.Format, e int) float64 {
+	return math.Ldexp(f.ToFloat(raw), e)
+}
+
+// reg quantizes x into a register of table variable name with chip.MakeReg (the
+// mantissa with the most bits). ok is false when x cannot be held: it underflows to 0,
+// overflows the exponent range or is negative in an unsigned register.
+func (pl *plan) reg(x float64, name string) (chip.Reg, bool) {
+	v, _ := pl.cfg.Formats.Lookup(name)
+	r, err := chip.MakeReg(x, v)
+	if err != nil {
+		return chip.Reg{}, false
+	}
+	if r.Exp < -chip.MaxExp || r.Exp > chip.MaxExp {
+		return chip.Reg{}, false
+	}
+	if x != 0 && r.Raw == 0 {
+		return r, false
+	}
+	return r, true
+}
+
+// regValue is the value a register holds.
+func (pl *plan) regValue(r chip.Reg, name string) float64 {
+	return fromRaw(r.Raw, pl.format(name), r.Exp)
+}
+
+// sqnr returns 10·log10(Σx² / Σ(x−q)²) in dB, or +Inf when the quantization is exact.
+func sqnr(signal, noise float64) float64 {
+	if noise == 0 {
+		return math.Inf(1)
+	}
+	if signal == 0 {
+		return math.Inf(-1)
+	}
+	return 10 * math.Log10(signal/noise)
+}
