@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -201,6 +202,14 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 		}
 		if !changed("test-samples") {
 			f.testSamples = r.TestSamples
+		}
+		if !changed("backend") {
+			f.backend = r.Backend
+		}
+	}
+	if f.checkpoint != "" && (ck == nil || filepath.Clean(f.checkpoint) != filepath.Clean(f.resume)) {
+		if _, err := os.Stat(filepath.Join(f.checkpoint, train.CheckpointFile)); err == nil {
+			return usagef("--checkpoint %s already holds a run's checkpoint; continue it with --resume %s, or give another directory", f.checkpoint, f.checkpoint)
 		}
 	}
 	var nw *network.Network
