@@ -57,16 +57,16 @@ type Result struct {
 
 // plan is one compilation's working state.
 type plan struct {
-	net    *network.Network
-	cfg    chip.Config
-	opt    Options
-	params *network.Params
-	masks  [][]bool
-	prog   *chip.Program
-	fs     findings
+	net     *network.Network
+	cfg     chip.Config
+	opt     Options
+	params  *network.Params
+	masks   [][]bool
+	prog    *chip.Program
+	fs      findings
 	bounds  []bounds
 	pbounds []projBounds
-	groups []*group
+	groups  []*group
 }
 
 func (pl *plan) contexts() int { return max(1, pl.opt.Contexts) }

@@ -62,12 +62,12 @@ type group struct {
 
 // pblock is a block before its weights are filled in.
 type pblock struct {
-	proj             int
-	row0, rows       int
-	col0, cols       int
-	xrow, xcol       int
-	rowSeg, colSeg   int
-	src, tgt         int
+	proj           int
+	row0, rows     int
+	col0, cols     int
+	xrow, xcol     int
+	rowSeg, colSeg int
+	src, tgt       int
 }
 
 func newGroup(pinned int) *group {

@@ -128,7 +128,7 @@ func (pl *plan) report(pm placement, pst PlacementStats, links []LinkLoad, ps []
 	n, prog, cfg := pl.net, pl.prog, &pl.cfg
 	r := &Report{
 		Network: n.Name, Contexts: pl.contexts(), Ranges: "synthetic",
-		Chip: ChipConfig{cfg.Rows, cfg.Cols, cfg.NeuronsPerTile, cfg.InputsPerNeuron, cfg.MACUnits, cfg.LinkBits, cfg.ClockHz},
+		Chip:  ChipConfig{cfg.Rows, cfg.Cols, cfg.NeuronsPerTile, cfg.InputsPerNeuron, cfg.MACUnits, cfg.LinkBits, cfg.ClockHz},
 		Links: links, Placement: pst,
 	}
 	if s := pl.opt.Samples; s != nil && len(s.Inputs) > 0 {
