@@ -64,7 +64,7 @@ func Load(path string) (*chip.Program, error) {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
 	if n != len(buf) {
-		return nil, newError(ErrCorrupt, "file %s: %d bytes after the image's %d", path, len(buf)-n, n)
+		return nil, newError(ErrCorrupt, "file %s: %s after the image's %d", path, plural(len(buf)-n, "byte"), n)
 	}
 	return p, nil
 }
