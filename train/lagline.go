@@ -16,7 +16,8 @@ type LagLineResult struct {
 	InitialW, InitialTauM [2]float64
 	W, TauM               [2]float64
 	TeacherW, TeacherTauM [2]float64
-	// Loss is the mean squared output error over the last 1000 steps.
+	// Loss is the mean squared output error over the last 1000 steps (over the steps
+	// since the last multiple of 1000 when the total is not one).
 	Loss float64
 	// Run is the imitation run, with its records and output traces (parameters
 	// recorded: W0, W1, tau_m0, tau_m1).
