@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -54,6 +55,8 @@ func EncodePNG(panels []Panel, width, height vg.Length) ([]byte, error) {
 		p.X.Label.Text = pn.XLabel
 		p.Y.Label.Text = pn.YLabel
 		p.Legend.Top = true
+		p.X.Tick.Marker = exactTicks{}
+		p.Y.Tick.Marker = exactTicks{}
 		p.Add(plotter.NewGrid())
 		for j, s := range pn.Series {
 			if len(s.X) != len(s.Y) {
@@ -106,6 +109,20 @@ func EncodePNG(panels []Panel, width, height vg.Length) ([]byte, error) {
 		return nil, fmt.Errorf("train: plot: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// exactTicks are gonum's default ticks labelled with as many digits as their values
+// need: the default labels round 2.125 to "2.1", which misplaces the axis by eye.
+type exactTicks struct{}
+
+func (exactTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 6, 64)
+		}
+	}
+	return ts
 }
 
 // LearningCurves returns the panels of a classification run's learning curves: the
