@@ -55,6 +55,8 @@ func (chipMissing) Unwrap() error { return ErrNoChip }
 // Float is the float64 reference (package gle) as a Backend.
 type Float struct{ Net *gle.Net }
 
+var _ Checkpointer = (*Float)(nil)
+
 // NewFloat builds a float backend for net with params (nil: drawn) and contexts.
 func NewFloat(net *network.Network, params *network.Params, contexts int) (*Float, error) {
 	n, err := gle.New(net, params, contexts)

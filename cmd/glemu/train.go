@@ -79,7 +79,7 @@ docs/training.md says what each flag does and what to expect.`,
 	fl.StringVar(&f.optimizer, "optimizer", "", "adam or momentum (default: the task's; MNIST-1D and lag-line: adam, lag-net: momentum)")
 	fl.Float64Var(&f.lr, "lr", 0, "learning rate, applied every step (default: the task's; MNIST-1D 1e-3)")
 	fl.IntVar(&f.steps, "steps", 0, "lag tasks: learning steps after the warm-up (lagline: 70000, the paper 400000; lagnet: 30000)")
-	fl.StringVar(&f.log, "log", "", "write one JSON line per epoch (lag tasks: per 1000 steps) to this file")
+	fl.StringVar(&f.log, "log", "", "write one JSON line per epoch (lag tasks: per 1000 steps) to this file (resuming: the checkpoint's epochs first)")
 	fl.StringVar(&f.plot, "plot", "", "write learning curves (lag tasks: traces and parameters) to this PNG file")
 	fl.StringVar(&f.checkpoint, "checkpoint", "", "save a checkpoint and the trained network in this directory after every epoch")
 	fl.StringVar(&f.resume, "resume", "", "continue the run checkpointed in this directory")
@@ -248,15 +248,28 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 	}
 	// Open the outputs before any work, so a bad path fails now.
 	var logFile *os.File
-	if f.log != "" {
-		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-		if ck != nil {
-			flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	writeLog := func(e train.Epoch) error {
+		line, err := json.Marshal(e)
+		if err == nil {
+			_, err = logFile.Write(append(line, '\n'))
 		}
-		if logFile, err = os.OpenFile(f.log, flags, 0o644); err != nil {
+		if err != nil {
+			return fmt.Errorf("train: --log: %w", err)
+		}
+		return nil
+	}
+	if f.log != "" {
+		if logFile, err = os.Create(f.log); err != nil {
 			return fmt.Errorf("train: --log: %w", err)
 		}
 		defer logFile.Close()
+		if ck != nil { // the checkpoint's history, whatever the old log holds
+			for _, e := range ck.Record.History {
+				if err := writeLog(e); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	if f.plot != "" {
 		if err := checkWritable(f.plot); err != nil {
@@ -292,12 +305,8 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 		}
 		fmt.Fprintln(out, epochLine(e, f.epochs))
 		if logFile != nil {
-			line, err := json.Marshal(e)
-			if err != nil {
-				return fmt.Errorf("train: --log: %w", err)
-			}
-			if _, err := logFile.Write(append(line, '\n')); err != nil {
-				return fmt.Errorf("train: --log: %w", err)
+			if err := writeLog(e); err != nil {
+				return err
 			}
 		}
 		if f.plot != "" {

@@ -126,8 +126,12 @@ func TestTrainMNIST1D(t *testing.T) {
 	}
 	isPNG(t, p("c.png"))
 
-	// 2 epochs with a checkpoint, then resumed to 3 with the flags taken from it.
+	// 2 epochs with a checkpoint, then resumed to 3 with the flags taken from it; the
+	// log is rewritten from the checkpoint (its old content is thrown away).
 	if _, err := execute(t, args("--epochs", "2", "--checkpoint", p("ck"), "--log", p("part.jsonl"))...); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p("part.jsonl"), []byte("junk\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err = execute(t, "train", "--resume", p("ck"), "--epochs", "3", "--log", p("part.jsonl"), "--checkpoint", p("ck"))
