@@ -201,6 +201,10 @@ func (pl *plan) checkSaturation() {
 		if sat := phiSaturation(pop.Activation); min(b.state, sat) > phiMax {
 			pl.fs.warnf("saturation", "scale the inputs or weights down, or widen phi_in", "population %q: ŭ may reach %.3g; the %s unit reads it in phi_in's ±%.3g, where %s is not yet flat", pop.Name, b.state, pop.Activation, phiMax, pop.Activation)
 		}
+		if scale := 2 * n.Loss.Beta * max(1, maxOutputRate(pl)); b.err > 1e4*scale {
+			pl.fs.warnf("saturation", "check recurrent loops (their gain times τm/τr) and the learning rate; run the float reference to see it",
+				"population %q: errors reach %.3g in a short run of the float reference, %.0f× the output error's scale: the error dynamics diverge, and the chip follows them into coarse errors", pop.Name, b.err/headroomMeasured, b.err/scale)
+		}
 		if lim := eMax * math.Ldexp(1, pp.ErrorExp); b.err > lim {
 			pl.fs.warnf("saturation", fix, "population %q: errors may reach %.3g, beyond ±%.3g at ErrorExp %d", pop.Name, b.err, lim, pp.ErrorExp)
 		}
@@ -222,6 +226,17 @@ func (pl *plan) checkSaturation() {
 				what, bw, lim, pr.WeightExp, prog.Populations[t].ErrorExp)
 		}
 	}
+}
+
+// maxOutputRate is the largest rate bound of the output populations.
+func maxOutputRate(pl *plan) float64 {
+	m := 0.0
+	for q, pop := range pl.net.Populations {
+		if pop.Output {
+			m = max(m, pl.bounds[q].rate)
+		}
+	}
+	return m
 }
 
 // checkLinks: at a required step rate, every link and tile must keep up; without one,

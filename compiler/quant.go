@@ -275,6 +275,54 @@ func (pl *plan) chooseScales(bs []bounds) {
 			pr.WeightExp = *h.WeightExp
 		}
 	}
+	pl.alignSums()
+}
+
+// maxSumSpread is how far apart (bits) the binary points of the partial sums the chip
+// adds into one neuron may be (chip.Program.Validate).
+const maxSumSpread = 24
+
+// alignSums keeps the partial sums added into one neuron within maxSumSpread bits of
+// each other: forward sums into a population (WeightExp + the source's RateExp) and
+// transposed sums into a source (WeightExp + the target's ErrorExp). The finest is made
+// coarser: the projection's WeightExp for forward sums, the target's ErrorExp for
+// transposed ones (errors that small lose little).
+func (pl *plan) alignSums() {
+	n, prog := pl.net, pl.prog
+	for range 4 * (len(n.Projections) + 1) {
+		changed := false
+		for q := range n.Populations {
+			lo, hi, lp := math.MaxInt, math.MinInt, -1
+			elo, ehi, ep := math.MaxInt, math.MinInt, -1
+			for p, pr := range prog.Projections {
+				if pr.Target == q {
+					k := pr.WeightExp + prog.Populations[pr.Source].RateExp
+					if k < lo {
+						lo, lp = k, p
+					}
+					hi = max(hi, k)
+				}
+				if pr.Source == q {
+					k := pr.WeightExp + prog.Populations[pr.Target].ErrorExp
+					if k < elo {
+						elo, ep = k, p
+					}
+					ehi = max(ehi, k)
+				}
+			}
+			if lp >= 0 && hi-lo > maxSumSpread {
+				prog.Projections[lp].WeightExp += hi - lo - maxSumSpread
+				changed = true
+			}
+			if ep >= 0 && ehi-elo > maxSumSpread {
+				prog.Populations[prog.Projections[ep].Target].ErrorExp += ehi - elo - maxSumSpread
+				changed = true
+			}
+		}
+		if !changed {
+			return
+		}
+	}
 }
 
 // gradExp picks a gradient exponent for gradients up to g: grad and adam_m hold g (a
