@@ -315,6 +315,11 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 			}
 		}
 	}
+	if f.plot != "" && first > f.epochs && len(run.History) > 0 { // nothing to train: plot what the checkpoint holds
+		if err := train.PlotLearningCurves(f.plot, run.History, paperCurve(), nw.Name); err != nil {
+			return err
+		}
+	}
 	summary(out, cfg, run, f, time.Since(start), first)
 	return nil
 }
