@@ -57,10 +57,10 @@ func (pl *plan) checkTaus() {
 			}
 			more := ""
 			if cnt > 1 {
-				more = fmt.Sprintf(" (and %d more neurons)", cnt-1)
+				more = fmt.Sprintf(" (and %d more)", cnt-1)
 			}
 			pl.fs.errorf("tau-range", l.fix+" or widen "+l.fmtNm,
-				"population %q: neuron %d has %s = %.4g, beyond the %s format's %.4g%s", q.Name, at, l.what, worstV, l.fmtNm, l.max, more)
+				"population %q: %s = %.4g at neuron %d%s is beyond the %s format's %.4g", q.Name, l.what, worstV, at, more, l.fmtNm, l.max)
 		}
 	}
 }
@@ -246,6 +246,10 @@ func (pl *plan) checkLinks(rep *Report) {
 		return
 	}
 	budget := pl.cfg.ClockHz / pl.opt.StepRate
+	if k := rep.Cost; float64(k.CyclesPerStep) > budget {
+		pl.fs.errorf("link-bandwidth", fmt.Sprintf("lower the step rate to %.4g steps/s, or give the tiles more MAC units or a faster clock", k.MaxStepRate),
+			"tile %d needs %d cycles per step (the chip's cost model); at %.4g steps/s a step has %.0f cycles", k.CriticalTile, k.CyclesPerStep, pl.opt.StepRate, budget)
+	}
 	for _, l := range rep.Links {
 		if float64(l.Cycles) > budget {
 			pl.fs.errorf("link-bandwidth", fmt.Sprintf("lower the step rate to %.4g steps/s, spread the populations (another seed or pins) or widen the links (LinkBits)", pl.cfg.ClockHz/float64(l.Cycles)),
