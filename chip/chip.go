@@ -96,6 +96,8 @@ type pop struct {
 	memoPhi, memoPhiP []int32
 	memoSat           []uint8 // bit 0: φ saturated, bit 1: φ′ saturated
 	identD            int     // identity units: r = ŭ·2^−identD (≥ 1: the fast loop inlines it)
+	memoable          bool    // the units can be tabulated
+	evals             int     // φ evaluations so far (until tabulated)
 	comparator        bool    // φ is piecewise linear: its units read ŭ at full precision
 	inFmt             fixedpoint.Format
 	gamma             int64
@@ -305,7 +307,7 @@ func (c *Chip) build() error {
 		if err := c.buildUnits(ps); err != nil {
 			return err
 		}
-		c.memoize(ps)
+		c.prepareMemo(ps)
 		c.pops = append(c.pops, ps)
 	}
 	c.inWidth, c.outWidth = inOff, outOff
@@ -479,17 +481,25 @@ func (c *Chip) buildUnits(q *pop) error {
 	return nil
 }
 
-// memoize tabulates q's φ and φ′ units over every input when phi_in is at most 16 bits
-// wide, sharing tables between populations with the same units.
-func (c *Chip) memoize(q *pop) {
+// memoAfter is the number of φ evaluations after which a population's units are
+// tabulated: about twice the cost of building the table.
+const memoAfter = 1 << 18
+
+// prepareMemo sets what memoize needs; the tables are built once a population has
+// evaluated its units memoAfter times (between steps, see Step).
+func (c *Chip) prepareMemo(q *pop) {
 	if q.comparator {
 		q.identD = q.inFmt.Frac - effective(c.f.r.Format, q.rExp).Frac
 		return
 	}
+	q.memoable = c.f.phiIn.Format.Width() <= 16
+}
+
+// memoize tabulates q's φ and φ′ units over every input of phi_in, sharing tables
+// between populations with the same units. The table is the units' own output, so
+// results do not change.
+func (c *Chip) memoize(q *pop) {
 	in := c.f.phiIn.Format
-	if in.Width() > 16 {
-		return
-	}
 	key := memoKey{q.act, effective(c.f.r.Format, q.rExp), c.f.rp.Format}
 	if m, ok := c.memos[key]; ok {
 		q.memoPhi, q.memoPhiP, q.memoSat = m.phi, m.phiP, m.sat

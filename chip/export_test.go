@@ -1,5 +1,10 @@
 package chip
 
+import (
+	"encoding/binary"
+	"hash/crc32"
+)
+
 // SetReference makes c step with the reference loops only (no fast twins).
 func SetReference(c *Chip, on bool) { c.reference = on }
 
@@ -52,4 +57,22 @@ func Digest(c *Chip) uint64 {
 	add(uint64(c.learn.p1))
 	add(uint64(c.learn.p2))
 	return h
+}
+
+// Reseal replaces the CRC at the end of a snapshot with the right one.
+func Reseal(b []byte) []byte {
+	if len(b) < 4 {
+		return b
+	}
+	body := b[:len(b)-4]
+	return binary.LittleEndian.AppendUint32(append([]byte(nil), body...), crc32.ChecksumIEEE(body))
+}
+
+// ForceMemo tabulates every population's units now.
+func ForceMemo(c *Chip) {
+	for _, q := range c.pops {
+		if q.memoable && q.memoPhi == nil {
+			c.memoize(q)
+		}
+	}
 }

@@ -137,6 +137,7 @@ func TestFastMatchesReference(t *testing.T) {
 					t.Fatal(err)
 				}
 				chip.SetReference(ref, true)
+				chip.ForceMemo(fast)
 				for round := range 6 {
 					drive(t, fast, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
 					drive(t, ref, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)

@@ -19,6 +19,13 @@ import (
 //
 // Step does not allocate.
 func (c *Chip) Step() error {
+	for _, q := range c.pops {
+		if q.memoable && q.memoPhi == nil {
+			if q.evals += c.contexts * q.size; q.evals > memoAfter {
+				c.memoize(q)
+			}
+		}
+	}
 	c.hostPort()
 	if c.learnOn {
 		c.learn.begin(c)

@@ -14,18 +14,78 @@ import (
 // docs/image-format.md), splitProgram (a population and a projection split across
 // tiles), randomProgram (seeded, every field exercised) and bigProgram (benchmarks).
 
+// fixtureTable and fixtureConfig pin the formats and the configuration of the golden
+// fixtures (tinyProgram, splitProgram, bigProgram) to fixedpoint.DefaultTable's and
+// chip.DefaultConfig's values when format 1.0 was written, without the formats'
+// descriptions, so that tuning the chip's defaults does not change the golden images
+// and the worked example of docs/image-format.md.
+func fixtureTable() fixedpoint.Table {
+	Q, UQ := fixedpoint.Q, fixedpoint.UQ
+	return fixedpoint.Table{
+		{Name: "w", Format: Q(2, 13), Rounding: fixedpoint.Stochastic, Overflow: fixedpoint.Saturate},
+		{Name: "w_mem", Format: Q(2, 29), Rounding: fixedpoint.Stochastic, Overflow: fixedpoint.Saturate},
+		{Name: "b", Format: Q(7, 24), Rounding: fixedpoint.Stochastic, Overflow: fixedpoint.Saturate},
+		{Name: "mac", Format: Q(6, 25), Rounding: fixedpoint.Floor, Overflow: fixedpoint.Wrap},
+		{Name: "mac_t", Format: Q(7, 24), Rounding: fixedpoint.Floor, Overflow: fixedpoint.Wrap},
+		{Name: "u", Format: Q(7, 24), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "u_breve", Format: Q(7, 24), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "v", Format: Q(7, 24), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "e_breve", Format: Q(7, 24), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "inst_e", Format: Q(7, 24), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "phi_in", Format: Q(3, 12), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "r", Format: Q(3, 12), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "r_prime", Format: UQ(1, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "rate_bus", Format: Q(3, 12), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "err_bus", Format: Q(4, 11), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "lr", Format: UQ(1, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "dt_tau_m", Format: UQ(1, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "dt_tau_r", Format: UQ(1, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "tau_r_tau_m", Format: UQ(1, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "tau_m_tau_r", Format: UQ(5, 11), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "tau_m", Format: UQ(8, 16), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "exp_in", Format: Q(4, 11), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "exp_out", Format: UQ(1, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "adam_m", Format: Q(7, 24), Rounding: fixedpoint.Stochastic, Overflow: fixedpoint.Saturate},
+		{Name: "adam_v", Format: UQ(8, 24), Rounding: fixedpoint.Stochastic, Overflow: fixedpoint.Saturate},
+		{Name: "eps_in", Format: Q(7, 24), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "grad", Format: Q(7, 24), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "gamma", Format: Q(3, 12), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "beta", Format: UQ(1, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "adam_eps", Format: UQ(1, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "decay", Format: UQ(1, 31), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "trim_tau", Format: Q(0, 15), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+		{Name: "trim_offset", Format: Q(3, 12), Rounding: fixedpoint.HalfEven, Overflow: fixedpoint.Saturate},
+	}
+}
+
+func fixtureConfig(rows, cols, neurons, inputs, contexts int) chip.Config {
+	return chip.Config{
+		Rows: rows, Cols: cols,
+		NeuronsPerTile:  neurons,
+		InputsPerNeuron: inputs,
+		MaxContexts:     contexts,
+		Formats:         fixtureTable(),
+		MACUnits:        64,
+		NeuronCycles:    4,
+		DividerCycles:   34,
+		LinkBits:        32,
+		ClockHz:         200e6,
+		Energy: chip.Energy{
+			PJPerMAC:          0.05,
+			PJPerSRAMRead:     0.6,
+			PJPerSRAMWrite:    0.9,
+			PJPerHop:          1.2,
+			PJPerNeuronUpdate: 2.5,
+			PJPerDivide:       3,
+		},
+	}
+}
+
 // tinyProgram is the worked example of docs/image-format.md: a 1×2 mesh of 2-neuron
 // tiles, an input neuron x on tile 0 feeding an output neuron y (tanh, with bias) on tile
-// 1 through one weight, MSE loss, SGD on the weights. Its formats are
-// fixedpoint.DefaultTable's without their doc strings, to keep the example short.
+// 1 through one weight, MSE loss, SGD on the weights.
 func tinyProgram() *chip.Program {
-	cfg := chip.DefaultConfig()
-	cfg.Rows, cfg.Cols = 1, 2
-	cfg.NeuronsPerTile, cfg.InputsPerNeuron = 2, 2
-	cfg.MaxContexts = 1
-	for i := range cfg.Formats {
-		cfg.Formats[i].Doc = ""
-	}
+	cfg := fixtureConfig(1, 2, 2, 2, 1)
 	p := &chip.Program{
 		Name:     "tiny",
 		Config:   cfg,
@@ -70,10 +130,7 @@ func tinyProgram() *chip.Program {
 // (which holds none of h, so its partial sums travel); Adam learns weights, biases and
 // τm.
 func splitProgram() *chip.Program {
-	cfg := chip.DefaultConfig()
-	cfg.Rows, cfg.Cols = 2, 2
-	cfg.NeuronsPerTile, cfg.InputsPerNeuron = 4, 4
-	cfg.MaxContexts = 8
+	cfg := fixtureConfig(2, 2, 4, 4, 8)
 	taus := func(n int, tau int64) []int64 {
 		s := make([]int64, n)
 		for i := range s {
@@ -441,8 +498,7 @@ func tryRandomProgram(rng *rand.Rand) *chip.Program {
 // tile 0 and a chain of hidden populations, one per tile, each fed by a full n×n block
 // from the previous one. 4×4 tiles of 256 gives 15 blocks, 983,040 weights.
 func bigProgram(rows, cols, n int) *chip.Program {
-	cfg := chip.DefaultConfig()
-	cfg.Rows, cfg.Cols, cfg.NeuronsPerTile, cfg.InputsPerNeuron = rows, cols, n, n
+	cfg := fixtureConfig(rows, cols, n, n, 256)
 	p := &chip.Program{Name: "big", Config: cfg, Seed: 1, Dt: 1, Contexts: 1}
 	rng := rand.New(rand.NewPCG(1, 2))
 	p.Tiles = make([]chip.Tile, rows*cols)
