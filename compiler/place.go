@@ -141,11 +141,13 @@ func (pl *placement) cost(adj [][]edge, cols int) int {
 type PlacementStats struct {
 	// NaiveCost, GreedyCost and Cost are Σ words × hops per step of the naive row-major
 	// placement, of the greedy pass and of the final placement.
-	NaiveCost, GreedyCost, Cost int
+	NaiveCost  int `json:"naive_cost"`
+	GreedyCost int `json:"greedy_cost"`
+	Cost       int `json:"cost"`
 	// Improvement is 1 − Cost/NaiveCost (0 when the naive placement costs nothing).
-	Improvement float64
+	Improvement float64 `json:"improvement"`
 	// Moves is the number of annealing moves tried.
-	Moves int
+	Moves int `json:"moves"`
 }
 
 // place returns the placement of groups on a rows×cols mesh; groups must fit.
