@@ -30,13 +30,14 @@ type board struct {
 	done chan error
 }
 
-// serveBoard accepts on port and serves until the link ends.
+// serveBoard accepts on port and serves until the link ends or the test does.
 func serveBoard(t *testing.T, port io.ReadWriter, cfg link.Config) *board {
 	t.Helper()
 	b := &board{runs: make(map[uint32]int), done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	go func() {
-		l, err := link.Accept(context.Background(), port, cfg)
+		l, err := link.Accept(ctx, port, cfg)
 		if err != nil {
 			b.done <- err
 			close(ready)
@@ -44,9 +45,10 @@ func serveBoard(t *testing.T, port io.ReadWriter, cfg link.Config) *board {
 		}
 		b.l = l
 		close(ready)
-		b.done <- l.Serve(context.Background(), b.handle)
+		b.done <- l.Serve(ctx, b.handle)
 	}()
 	t.Cleanup(func() {
+		cancel()
 		<-ready
 		if b.l != nil {
 			b.l.Close()
