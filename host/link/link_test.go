@@ -184,8 +184,8 @@ func TestSessionPipe(t *testing.T) {
 	waitData(t, b, sent)
 	s := host.Stats()
 	t.Logf("host: %+v", s)
-	if s.Timeouts != 0 || s.Damaged != 0 {
-		t.Errorf("clean line: %d timeouts, %d damaged frames", s.Timeouts, s.Damaged)
+	if s.Damaged != 0 || s.Refused != 0 {
+		t.Errorf("clean line: %d damaged frames, %d refused", s.Damaged, s.Refused)
 	}
 }
 
@@ -197,7 +197,7 @@ func TestSessionFaults(t *testing.T) {
 			hf := hosttest.NewFaulty(hp, f)
 			f.Seed += 1000
 			bf := hosttest.NewFaulty(bp, f)
-			fast := link.Config{MaxPayload: 256, RxBuffer: 2048, Window: 8, RTO: 20 * time.Millisecond, MinRTO: 5 * time.Millisecond}
+			fast := fast
 			b := serveBoard(t, bf, fast)
 			host, err := link.Dial(context.Background(), hf, fast)
 			if err != nil {

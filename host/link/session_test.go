@@ -17,7 +17,7 @@ import (
 )
 
 // fast makes retransmission quick, for tests over lines that lose frames.
-var fast = link.Config{MaxPayload: 256, RxBuffer: 2048, Window: 8, RTO: 20 * time.Millisecond, MinRTO: 5 * time.Millisecond, PortName: "/dev/ttyTEST"}
+var fast = link.Config{MaxPayload: 256, RxBuffer: 2048, Window: 8, RTO: 50 * time.Millisecond, MinRTO: 15 * time.Millisecond, PortName: "/dev/ttyTEST"}
 
 func openPty(t *testing.T) *pty.Pty {
 	t.Helper()
