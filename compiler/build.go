@@ -52,16 +52,16 @@ func (pl *plan) buildTiles(pm placement) ([]projStats, error) {
 					CrossbarRow: b.xrow + r.r0, CrossbarCol: b.xcol + r.c0, Plastic: plastic && r.keep,
 					W: make([]int64, (r.r1-r.r0)*(r.c1-r.c0)),
 				}
+				qm, qc := newQuantizer(wm, we), newQuantizer(wc, we)
 				k := 0
 				for i := blk.Row0; i < blk.Row0+blk.Rows; i++ {
 					for j := blk.Col0; j < blk.Col0+blk.Cols; j++ {
 						x := w[i*cols+j]
-						raw, _ := toRaw(x, wm, we)
-						blk.W[k] = raw
+						blk.W[k], _ = qm.raw(x)
 						k++
 						if mask == nil || mask[i*cols+j] {
-							cell, _ := toRaw(x, wc, we)
-							d := x - fromRaw(cell, wc, we)
+							cell, _ := qc.raw(x)
+							d := x - qc.value(cell)
 							st.signal += x * x
 							st.noise += d * d
 						}

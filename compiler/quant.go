@@ -8,6 +8,8 @@ import (
 	"github.com/glemu/glemu/fixedpoint"
 	"github.com/glemu/glemu/gle"
 	"github.com/glemu/glemu/network"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // Quantization: the compiler bounds every population's rates, states (u domain) and
@@ -16,8 +18,8 @@ import (
 // format still holds the bound. Bounds of bounded activations (tanh, sigmoid, hard
 // ones) are their range; every other bound is measured by a short run of the float
 // reference (learning off) and doubled for what the run did not see. The run uses the
-// sample inputs and targets given in Options.Samples; without them, seeded inputs
-// uniform in ±1 and seeded targets (random one-hot labels held for 16 steps for
+// sample inputs and targets given in Options.Samples; without them, 32 steps of seeded
+// inputs uniform in ±1 and seeded targets (random one-hot labels held for 16 steps for
 // cross-entropy, uniform ±1 for MSE), and the input populations keep the rate format's
 // full range (RateExp 0). Weights that learn get two more bits of headroom. Hints in
 // the network file win over all of this.
@@ -29,7 +31,7 @@ const (
 	// headroomLearning covers weights that grow while learning: two bits.
 	headroomLearning = 4
 	// rangeSteps is the length of the ranging run without samples.
-	rangeSteps = 64
+	rangeSteps = 32
 )
 
 // bounds are a population's maximum magnitudes.
@@ -138,14 +140,16 @@ func (pl *plan) rangeData() (xs, ys [][]float64) {
 // measureBounds runs the float reference on the ranging data and returns the bounds.
 func (pl *plan) measureBounds() ([]bounds, []projBounds, error) {
 	n := pl.net
-	net, err := gle.New(n, pl.params, 1)
+	frozen := *n
+	frozen.Learning = network.Learning{TauMMin: n.Dt} // no gradients: the run only looks
+	net, err := gle.New(&frozen, pl.params, 1)
 	if err != nil {
 		return nil, nil, err
 	}
-	net.Frozen = true
 	bs := make([]bounds, len(n.Populations))
 	pb := make([]projBounds, len(n.Projections))
 	xs, ys := pl.rangeData()
+	var fwd []float64
 	samples := pl.opt.Samples != nil && len(pl.opt.Samples.Inputs) > 0
 	for k, x := range xs {
 		if len(x) != net.InputWidth() {
@@ -161,14 +165,13 @@ func (pl *plan) measureBounds() ([]bounds, []projBounds, error) {
 		// Forward partial sums from the committed rates this step reads.
 		for _, q := range net.Projections {
 			src, tgt := q.Source, q.Target
-			for i := range tgt.Size {
-				row := q.W[i*src.Size : (i+1)*src.Size]
-				acc := 0.0
-				for j, r := range src.R[:src.Size] {
-					acc += row[j] * r
-				}
-				pb[q.Index].fwd = max(pb[q.Index].fwd, math.Abs(acc))
+			if cap(fwd) < tgt.Size {
+				fwd = make([]float64, tgt.Size)
 			}
+			f := fwd[:tgt.Size]
+			blas64.Gemv(blas.NoTrans, 1, blas64.General{Rows: tgt.Size, Cols: src.Size, Stride: src.Size, Data: q.W},
+				blas64.Vector{N: src.Size, Inc: 1, Data: src.R[:src.Size]}, 0, blas64.Vector{N: tgt.Size, Inc: 1, Data: f})
+			pb[q.Index].fwd = max(pb[q.Index].fwd, maxAbs(f))
 		}
 		if err := net.Step(x, y); err != nil {
 			return nil, nil, fmt.Errorf("compiler: ranging step %d: %w", k, err)
@@ -353,6 +356,32 @@ func toRaw(x float64, f fixedpoint.Format, e int) (int64, bool) {
 	sat := y > f.MaxFloat()+f.Resolution()/2 || y < f.MinFloat()-f.Resolution()/2
 	return raw, sat
 }
+
+// quantizer converts many values into one format under one exponent: toRaw without
+// the per-call set-up.
+type quantizer struct {
+	scale    float64 // 2^(Frac − e)
+	min, max int64
+}
+
+func newQuantizer(f fixedpoint.Format, e int) quantizer {
+	return quantizer{scale: math.Ldexp(1, f.Frac-e), min: f.Min(), max: f.Max()}
+}
+
+// raw rounds x half-even into the format and saturates; sat reports a saturation.
+func (q quantizer) raw(x float64) (raw int64, sat bool) {
+	y := math.RoundToEven(x * q.scale)
+	switch {
+	case y >= float64(q.max):
+		return q.max, y > float64(q.max)
+	case y <= float64(q.min):
+		return q.min, y < float64(q.min)
+	}
+	return int64(y), false
+}
+
+// value is the value of a raw number.
+func (q quantizer) value(raw int64) float64 { return float64(raw) / q.scale }
 
 // fromRaw is toRaw's inverse.
 func fromRaw(raw int64, f fixedpoint.Format, e int) float64 {

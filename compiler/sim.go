@@ -10,7 +10,7 @@ import (
 )
 
 // runSteps is the length of the inference run that measures each layer's SQNR.
-const runSteps = 64
+const runSteps = 32
 
 // costOf loads the program and returns the chip's cost model for one step.
 func costOf(prog *chip.Program) (Cost, error) {
@@ -69,12 +69,13 @@ func (pl *plan) runSQNR() ([]float64, error) {
 		return nil, fmt.Errorf("compiler: internal error, please report: the chip rejects the probe program: %w", err)
 	}
 	defer c.Close()
-	ref, err := gle.New(pl.net, pl.params, 1)
+	n := pl.net
+	frozen := *n
+	frozen.Learning = network.Learning{TauMMin: n.Dt} // inference: no gradients to form
+	ref, err := gle.New(&frozen, pl.params, 1)
 	if err != nil {
 		return nil, err
 	}
-	ref.Frozen = true
-	n := pl.net
 	signal := make([]float64, len(n.Populations))
 	noise := make([]float64, len(n.Populations))
 	out := make([]float64, c.OutputWidth())
