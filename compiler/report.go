@@ -61,8 +61,10 @@ type TileUse struct {
 	// used.
 	SlotUse     float64 `json:"slot_use"`
 	CrossbarUse float64 `json:"crossbar_use"`
-	// Populations names the populations with neurons here.
+	// Populations names the populations with neurons here; Targets those whose
+	// crossbar rows (weights into them) are here.
 	Populations []string `json:"populations"`
+	Targets     []string `json:"targets"`
 }
 
 // Layer is one population's mapping and precision.
@@ -142,6 +144,9 @@ func (pl *plan) report(pm placement, pst PlacementStats, links []LinkLoad, ps []
 		u := TileUse{Tile: t, Row: t / cfg.Cols, Col: t % cfg.Cols, Neurons: len(tl.Slots), Blocks: len(tl.Blocks), Routes: len(tl.Routes)}
 		for _, b := range tl.Blocks {
 			u.Synapses += b.Rows * b.Cols
+			if name := n.Populations[prog.Projections[b.Projection].Target].Name; !slices.Contains(u.Targets, name) {
+				u.Targets = append(u.Targets, name)
+			}
 		}
 		if g := pm.at[t]; g >= 0 {
 			u.CrossbarRows, u.CrossbarCols = pl.groups[g].rows, pl.groups[g].cols
