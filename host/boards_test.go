@@ -13,8 +13,8 @@ func TestFilterPorts(t *testing.T) {
 		{Name: "/dev/ttyUSB1", IsUSB: true, VID: "0403", PID: "6010", SerialNumber: "FT123", Product: "Arty"},
 		{Name: "/dev/ttyUSB0", IsUSB: true, VID: "10C4", PID: "EA60"},
 		{Name: "/dev/ttyACM0", IsUSB: true, VID: "2341", PID: "0043"}, // an Arduino: not a default bridge
-		{Name: "/dev/ttyS0"},                                           // not USB
-		{Name: "/dev/ttyUSB9", IsUSB: true, VID: "zz", PID: "1"},       // unreadable IDs
+		{Name: "/dev/ttyS0"}, // not USB
+		{Name: "/dev/ttyUSB9", IsUSB: true, VID: "zz", PID: "1"}, // unreadable IDs
 		nil,
 	}
 	tests := []struct {
