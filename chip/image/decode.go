@@ -292,16 +292,10 @@ func (d *dec) str(label string) string {
 	return s
 }
 
-func (d *dec) reg(label string) chip.Reg {
-	var r chip.Reg
-	if d.ann != nil {
-		r.Raw = d.i64(label + ".Raw")
-		r.Exp = d.i32(label + ".Exp")
-	} else {
-		r.Raw = d.i64(label)
-		r.Exp = d.i32(label)
-	}
-	return r
+// reg reads a register; its fields' labels are given whole, so that errors read the
+// same whether or not Dump is listing.
+func (d *dec) reg(rawLabel, expLabel string) chip.Reg {
+	return chip.Reg{Raw: d.i64(rawLabel), Exp: d.i32(expLabel)}
 }
 
 // count reads a record count and checks that count records of at least minSize bytes
@@ -566,7 +560,7 @@ func (s *state) populations(d *dec) {
 		q.Role = chip.Role(d.enum("Role", roleName))
 		q.Activation = fixedpoint.Func(d.enum("Activation", funcName))
 		q.Bias = d.bool("Bias")
-		q.Gamma = d.reg("Gamma")
+		q.Gamma = d.reg("Gamma.Raw", "Gamma.Exp")
 		q.RateExp = d.i32("RateExp")
 		q.StateExp = d.i32("StateExp")
 		q.ErrorExp = d.i32("ErrorExp")
@@ -619,22 +613,20 @@ func (s *state) projections(d *dec) {
 func (s *state) learning(d *dec) {
 	p := s.p
 	p.Loss.Kind = chip.LossKind(d.enum("Loss.Kind", lossName))
-	p.Loss.Beta = d.reg("Loss.Beta")
+	p.Loss.Beta = d.reg("Loss.Beta.Raw", "Loss.Beta.Exp")
 	l := &p.Learning
 	l.Optimizer = chip.OptimizerKind(d.enum("Learning.Optimizer", optimizerName))
 	for _, pl := range []struct {
-		v     *chip.ParamLearning
-		label string
-	}{{&l.Weights, "Learning.Weights"}, {&l.Biases, "Learning.Biases"}, {&l.TauM, "Learning.TauM"}} {
-		if d.ann != nil {
-			pl.v.On = d.bool(pl.label + ".On")
-			pl.v.LR = d.reg(pl.label + ".LR")
-			pl.v.Eps = d.reg(pl.label + ".Eps")
-		} else {
-			pl.v.On = d.bool(pl.label)
-			pl.v.LR = d.reg(pl.label)
-			pl.v.Eps = d.reg(pl.label)
-		}
+		v                                *chip.ParamLearning
+		on, lrRaw, lrExp, epsRaw, epsExp string
+	}{
+		{&l.Weights, "Learning.Weights.On", "Learning.Weights.LR.Raw", "Learning.Weights.LR.Exp", "Learning.Weights.Eps.Raw", "Learning.Weights.Eps.Exp"},
+		{&l.Biases, "Learning.Biases.On", "Learning.Biases.LR.Raw", "Learning.Biases.LR.Exp", "Learning.Biases.Eps.Raw", "Learning.Biases.Eps.Exp"},
+		{&l.TauM, "Learning.TauM.On", "Learning.TauM.LR.Raw", "Learning.TauM.LR.Exp", "Learning.TauM.Eps.Raw", "Learning.TauM.Eps.Exp"},
+	} {
+		pl.v.On = d.bool(pl.on)
+		pl.v.LR = d.reg(pl.lrRaw, pl.lrExp)
+		pl.v.Eps = d.reg(pl.epsRaw, pl.epsExp)
 	}
 	l.Momentum = d.i64("Learning.Momentum")
 	l.Beta1 = d.i64("Learning.Beta1")

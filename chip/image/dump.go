@@ -50,12 +50,19 @@ func (a *annotator) field(off, n int, label, value string) {
 	if value != "" {
 		text += " = " + value
 	}
+	const digits = "0123456789abcdef"
 	for i := 0; i == 0 || i < n; i += dumpBytesPerLine {
-		a.out = fmt.Appendf(a.out, "%06x ", off+i)
+		o := off + i
+		if o < 1<<24 {
+			a.out = append(a.out, digits[o>>20&15], digits[o>>16&15], digits[o>>12&15], digits[o>>8&15], digits[o>>4&15], digits[o&15], ' ')
+		} else {
+			a.out = fmt.Appendf(a.out, "%x ", o)
+		}
 		k := min(dumpBytesPerLine, n-i)
 		for j := range dumpBytesPerLine {
 			if j < k {
-				a.out = fmt.Appendf(a.out, " %02x", a.img[off+i+j])
+				c := a.img[o+j]
+				a.out = append(a.out, ' ', digits[c>>4], digits[c&15])
 			} else {
 				a.out = append(a.out, "   "...)
 			}

@@ -214,7 +214,7 @@ func (e *enc) sections(p *chip.Program) {
 		e.u8(uint8(v.Format.Frac))
 		e.u8(uint8(v.Rounding))
 		e.u8(uint8(v.Overflow))
-		e.str(v.Doc, "the doc of format "+v.Name)
+		e.str(v.Doc, "a format's doc")
 	}
 	e.end(at, SectionFormats)
 
@@ -234,7 +234,7 @@ func (e *enc) sections(p *chip.Program) {
 		e.u8(uint8(q.Role))
 		e.u8(uint8(q.Activation))
 		e.bool(q.Bias)
-		e.reg(q.Gamma, "γ exponent of population "+q.Name)
+		e.reg(q.Gamma, "γ exponent of a population")
 		e.i32(q.RateExp, "RateExp")
 		e.i32(q.StateExp, "StateExp")
 		e.i32(q.ErrorExp, "ErrorExp")

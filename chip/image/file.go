@@ -53,18 +53,29 @@ func Read(r io.Reader) (*chip.Program, error) {
 	return p, err
 }
 
-// Load reads the image file at path. The file must hold exactly one image.
+// Load reads the image file at path. The file must hold exactly one image. Like Read,
+// it reads the header first, so a file that is not an image is refused after 36 bytes
+// whatever its size.
 func Load(path string) (*chip.Program, error) {
-	buf, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("image: %w", err)
 	}
-	p, n, err := Parse(buf)
+	defer f.Close()
+	p, err := Read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
-	if n != len(buf) {
-		return nil, newError(ErrCorrupt, "file %s: %s after the image's %d", path, plural(len(buf)-n, "byte"), n)
+	n, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	if st.Size() != n {
+		return nil, newError(ErrCorrupt, "file %s: %s after the image's %d", path, plural(int(st.Size()-n), "byte"), n)
 	}
 	return p, nil
 }

@@ -197,7 +197,7 @@ func TestAppendImageRefuses(t *testing.T) {
 		{"ignored route field", func(p *chip.Program) { p.Tiles[0].Routes[0].Projection = 1 << 40 },
 			"image: tile 0 route 0: population 0 or projection 1099511627776 (the one the route's kind ignores) does not fit the image's 32-bit field; set it to 0", false},
 		{"input γ exponent", func(p *chip.Program) { p.Populations[0].Gamma.Exp = 1 << 40 },
-			"image: γ exponent of population x = 1099511627776 does not fit the image's 32-bit signed field; use a smaller value", false},
+			"image: γ exponent of a population = 1099511627776 does not fit the image's 32-bit signed field; use a smaller value", false},
 		{"long name", func(p *chip.Program) { p.Name = strings.Repeat("n", 70000) },
 			"image: Program.Name is 70000 bytes long; the image holds at most 65535, shorten it", false},
 	} {
