@@ -34,6 +34,7 @@ func examples() []struct {
 		{"hello-refused", Frame{Version: Version, Type: TypeHello, Flags: FlagReply | FlagError, Payload: []byte("protocol version 2 not supported")}},
 		{"request", Frame{Version: Version, Type: TypeRequest, Seq: 0, Payload: []byte("ping")}},
 		{"ack", Frame{Version: Version, Type: TypeAck, Payload: AppendAck(nil, Ack{Next: 1, Consumed: 1})}},
+		{"ack-poll", Frame{Version: Version, Type: TypeAck, Flags: FlagPoll, Payload: AppendAck(nil, Ack{Next: 7, Consumed: 5, SACK: 0b11})}},
 		{"response", Frame{Version: Version, Type: TypeResponse, Seq: 0, Payload: AppendResponse(nil, 0, []byte("pong"))}},
 		{"response-error", Frame{Version: Version, Type: TypeResponse, Flags: FlagError, Seq: 1, Payload: AppendResponse(nil, 1, []byte("no image loaded"))}},
 		{"run", Frame{Version: Version, Type: TypeRun, Seq: 812, Payload: []byte{0x40, 0x9c, 0x00, 0x00}}},
