@@ -213,7 +213,7 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 		}
 	}
 	var nw *network.Network
-	if ck != nil && !changed("net") && !changed("width") && !changed("optimizer") && !changed("lr") && !changed("seed") {
+	if ck != nil && !changed("net") && !changed("width") && !changed("optimizer") && !changed("lr") {
 		nw = ck.Network
 	} else {
 		var err error
