@@ -65,6 +65,10 @@ func (m *Imitation) Run(progress func(done, total int)) error {
 	if window <= 0 {
 		window = 2000
 	}
+	for _, t := range []*OutputTrace{&m.Start, &m.End} {
+		n := min(window, m.Steps)
+		*t = OutputTrace{Steps: make([]float64, 0, n), Student: make([]float64, 0, n), Teacher: make([]float64, 0, n)}
+	}
 	m.record(0, math.NaN())
 	x := make([]float64, C)
 	var y []float64
