@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -184,10 +185,14 @@ func TestParseErrors(t *testing.T) {
 			return appendUnchecked(p)
 		}, ErrInvalid, "image: the decoded program is invalid: chip: program: tile 1 block 0 (projection 0, x→y): weight (0, 0) = 4194304 raw does not fit w_mem Q2.20; raise the projection's WeightExp; recompile the program with this glemu"},
 	}
+	seen := map[string]bool{}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			img := tc.img(t)
 			p, n, err := Parse(img)
+			if err != nil {
+				seen[err.Error()] = true
+			}
 			if err == nil {
 				t.Fatalf("parsed (%d bytes, %q)", n, p.Name)
 			}
@@ -213,6 +218,23 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Dump's error %v differs from Parse's", derr)
 			}
 		})
+	}
+	// The error messages docs/image-format.md quotes are among these.
+	doc, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quoted := 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		if strings.HasPrefix(line, "image: ") {
+			quoted++
+			if !seen[line] {
+				t.Errorf("%s quotes an error no case of this test gives:\n%s", docPath, line)
+			}
+		}
+	}
+	if quoted == 0 {
+		t.Errorf("%s quotes no error message", docPath)
 	}
 }
 

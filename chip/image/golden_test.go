@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -170,5 +171,12 @@ func TestDocSizes(t *testing.T) {
 	}
 	if !bytes.Contains(doc, []byte("image of 4,007,173 bytes")) {
 		t.Errorf("%s does not quote the image size %d", docPath, want)
+	}
+}
+
+// TestCRCCheckValue: the CRC is the one docs/image-format.md specifies.
+func TestCRCCheckValue(t *testing.T) {
+	if got := crc32.ChecksumIEEE([]byte("123456789")); got != 0xCBF43926 {
+		t.Fatalf("CRC-32 check value %#08x, want 0xcbf43926", got)
 	}
 }
