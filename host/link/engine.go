@@ -41,24 +41,9 @@ func (l *Link) readLoop() {
 			l.stats.BytesReceived += int64(n)
 			l.mu.Unlock()
 		}
-		for start < end {
-			if skipping {
-				i := bytes.IndexByte(buf[start:end], proto.Delimiter)
-				if i < 0 {
-					start = end
-					break
-				}
-				start += i + 1
-				skipping = false
-				continue
-			}
-			f, m, perr := proto.ParseFrame(buf[start:end])
-			if errors.Is(perr, proto.ErrIncomplete) {
-				break
-			}
-			start += m
-			l.handleFrame(f, perr)
-		}
+		var k int
+		k, skipping = l.parse(buf[start:end], skipping)
+		start += k
 		if start == end {
 			start, end = 0, 0
 		}
@@ -70,6 +55,31 @@ func (l *Link) readLoop() {
 			return
 		}
 	}
+}
+
+// parse hands every complete frame in buf to handleFrame and returns how many bytes it
+// used; skipping says whether buf starts inside an overlong frame, to be dropped up to
+// the next delimiter. ParseFrame decodes in place, so buf is overwritten.
+func (l *Link) parse(buf []byte, skipping bool) (int, bool) {
+	used := 0
+	for used < len(buf) {
+		if skipping {
+			i := bytes.IndexByte(buf[used:], proto.Delimiter)
+			if i < 0 {
+				return len(buf), true
+			}
+			used += i + 1
+			skipping = false
+			continue
+		}
+		f, m, perr := proto.ParseFrame(buf[used:])
+		if errors.Is(perr, proto.ErrIncomplete) {
+			break
+		}
+		used += m
+		l.handleFrame(f, perr)
+	}
+	return used, skipping
 }
 
 func firmwareOr(l *Link) string {
