@@ -66,7 +66,7 @@ func DefaultTable() Table {
 		{"exp_in", Q(4, 11), HalfEven, Saturate, "softmax: r_out − max(r_out) ≤ 0 as read by the exp unit"},
 		{"exp_out", UQ(1, 15), HalfEven, Saturate, "softmax: exp output in (0, 1]"},
 		{"adam_m", Q(7, 24), Stochastic, Saturate, "optimizer first moment, 32 bits; stochastic so β-decays do not stall"},
-		{"adam_v", UQ(8, 24), Stochastic, Saturate, "optimizer second moment, 32 bits, never negative"},
+		{"adam_v", UQ(8, 48), Stochastic, Saturate, "optimizer second moment, 56 bits, never negative: as many fraction bits as g² (grad has 24), so that √v keeps g's resolution"},
 		{"eps_in", Q(7, 24), HalfEven, Saturate, "committed error input ε_in = Σ Wᵀĕ over outgoing projections (+ e*), requantized once at the home tile"},
 		{"grad", Q(7, 24), HalfEven, Saturate, "gradient, mean over contexts (a reciprocal-of-C multiply), on a per-parameter gradient scale register"},
 		{"gamma", Q(3, 12), HalfEven, Saturate, "γ register mantissa; γ = mantissa·2^exp"},
