@@ -1,9 +1,6 @@
 package compiler
 
-import (
-	"fmt"
-	"slices"
-)
+import "slices"
 
 // Partitioning. A population is cut into row chunks of at most N neurons (balanced),
 // each the home of its neurons (their slots) and of their crossbar rows. The columns a
@@ -146,14 +143,29 @@ func (g *group) add(it *item) {
 	}
 }
 
-// balanced cuts n into ⌈n/max⌉ nearly equal parts and returns their bounds.
+// balanced cuts n into ⌈n/max⌉ nearly equal parts and returns their bounds ([0] for
+// n ≤ 0).
 func balanced(n, max int) []int {
+	if n <= 0 {
+		return []int{0}
+	}
 	k := (n + max - 1) / max
 	out := make([]int, k+1)
 	for i := range k + 1 {
 		out[i] = i * n / k
 	}
 	return out
+}
+
+// validPins reports whether every pinned tile exists (GLE009 reports those that do
+// not; the population is then placed as if unpinned).
+func validPins(tiles []int, n int) bool {
+	for _, t := range tiles {
+		if t < 0 || t >= n {
+			return false
+		}
+	}
+	return true
 }
 
 // items lists what packing places, in file order.
@@ -165,7 +177,7 @@ func (pl *plan) items() ([]item, error) {
 		// Row chunks: by pinned tiles (filled in order), else balanced.
 		var cuts []int
 		var pins []int
-		if h := pop.Chip; h != nil && len(h.Tiles) > 0 {
+		if h := pop.Chip; h != nil && len(h.Tiles) > 0 && validPins(h.Tiles, cfg.Tiles()) {
 			cuts = []int{0}
 			for _, t := range h.Tiles {
 				if cuts[len(cuts)-1] == pop.Size {
@@ -174,8 +186,12 @@ func (pl *plan) items() ([]item, error) {
 				cuts = append(cuts, min(pop.Size, cuts[len(cuts)-1]+N))
 				pins = append(pins, t)
 			}
-			if cuts[len(cuts)-1] != pop.Size {
-				return nil, fmt.Errorf("compiler: population %q does not fit its pinned tiles", pop.Name)
+			// What the pinned tiles cannot hold (GLE009 reports it) goes unpinned.
+			for rest := balanced(pop.Size-cuts[len(cuts)-1], N); len(rest) > 1; rest = rest[1:] {
+				if rest[1] > rest[0] {
+					cuts = append(cuts, cuts[len(cuts)-1]+rest[1]-rest[0])
+					pins = append(pins, -1)
+				}
 			}
 		} else {
 			cuts = balanced(pop.Size, N)

@@ -75,8 +75,8 @@ func TestDesignRules(t *testing.T) {
 			`GLE006 error: projection 0 (x → h): weights has 1 rows; want 6 (one per target neuron, each with 2 source weights)`,
 		}},
 		{"GLE007", wide, compiler.Options{Config: tiny(2, 2, 64, 16)}, []string{
-			`GLE007 error: projection 0 (x → h): fan-in 100 over 120 neurons needs 14 crossbars of 64×16 even after splitting (2 row × 7 column chunks); the mesh has 4 tiles; use a mesh of at least 14 tiles, or wider crossbars (InputsPerNeuron ≥ 50 serves it with 4 tiles)`,
-			`GLE007 error: projection 1 (h → out): fan-in 120 over 3 neurons needs 8 crossbars of 64×16 even after splitting (1 row × 8 column chunks); the mesh has 4 tiles; use a mesh of at least 8 tiles, or wider crossbars (InputsPerNeuron ≥ 30 serves it with 4 tiles)`,
+			`GLE007 error: projection 0 (x → h): fan-in 100 into 120 neurons needs 14 crossbars of 64×16 even after splitting (2 row × 7 column chunks); the mesh has 4 tiles; use a mesh of at least 14 tiles, or crossbars of at least 50 inputs (InputsPerNeuron)`,
+			`GLE007 error: projection 1 (h → out): fan-in 120 into 3 neurons needs 8 crossbars of 64×16 even after splitting (1 row × 8 column chunks); the mesh has 4 tiles; use a mesh of at least 8 tiles, or crossbars of at least 30 inputs (InputsPerNeuron)`,
 		}},
 		{"GLE008", nil, compiler.Options{Config: tiny(1, 1, 4, 4)}, []string{
 			`GLE008 error: the network needs 4 tiles; the 1×1 mesh has 1; use a mesh of at least 4 tiles (e.g. 2×2), or larger tiles (NeuronsPerTile, InputsPerNeuron)`,

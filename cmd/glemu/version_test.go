@@ -13,7 +13,7 @@ func TestVersionPrintsEveryFormat(t *testing.T) {
 	if err := rootCmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"glemu ", "network format   1", "image format     1", "protocol         1"} {
+	for _, want := range []string{"glemu ", "network format   2", "image format     1", "protocol         1"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("glemu version output lacks %q:\n%s", want, out.String())
 		}
