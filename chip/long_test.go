@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -226,3 +227,162 @@ func setFormatT(c *chip.Config, name string, f fixedpoint.Format) {
 func fmtDrift(d drift) string { return fmt.Sprintf(" %.1e/%.1e", d.max, d.rms()) }
 
 func ftoa(x float64) string { return fmt.Sprintf("%.1e", x) }
+
+var mnistEpochs = flag.Int("mnist-epochs", 0, "epochs of the MNIST-1D training comparison (0: skip)")
+
+// mnistTrainer trains a backend on MNIST-1D as the spec says: samples reshuffled every
+// epoch (batch C), one point per step, the label as target at every step; test
+// accuracy by the argmax of the outputs summed over each test sample's steps, learning
+// off and no target, state carried over.
+type mnistTrainer struct {
+	data *tasks.Sequences
+	C    int
+	step func(x []float64, labels []int, learn bool) ([]float64, error)
+}
+
+func (m *mnistTrainer) epoch(e int) (trainLoss float64, err error) {
+	N := m.data.NumTrain()
+	perm := rand.New(rand.NewPCG(uint64(e), 42)).Perm(N)
+	L := m.data.Length
+	x := make([]float64, m.C)
+	labels := make([]int, m.C)
+	var w window
+	var sum float64
+	n := 0
+	for b := 0; b+m.C <= N; b += m.C {
+		for i := range m.C {
+			labels[i] = m.data.TrainY[perm[b+i]]
+		}
+		for pos := range L {
+			for i := range m.C {
+				x[i] = m.data.TrainX[perm[b+i]*L+pos]
+			}
+			out, err := m.step(x, labels, true)
+			if err != nil {
+				return 0, err
+			}
+			w.add(out, labels, 10)
+		}
+		l, _ := w.result(10)
+		sum += l
+		n++
+		w.reset()
+	}
+	return sum / float64(n), nil
+}
+
+func (m *mnistTrainer) test() (acc float64, err error) {
+	N := m.data.NumTest()
+	L := m.data.Length
+	x := make([]float64, m.C)
+	labels := make([]int, m.C)
+	right, total := 0, 0
+	var w window
+	for b := 0; b+m.C <= N; b += m.C {
+		for i := range m.C {
+			labels[i] = m.data.TestY[b+i]
+		}
+		for pos := range L {
+			for i := range m.C {
+				x[i] = m.data.TestX[(b+i)*L+pos]
+			}
+			out, err := m.step(x, labels, false)
+			if err != nil {
+				return 0, err
+			}
+			w.add(out, labels, 10)
+		}
+		_, a := w.result(10)
+		right += int(math.Round(a * float64(m.C)))
+		total += m.C
+		w.reset()
+	}
+	return float64(right) / float64(total), nil
+}
+
+// TestMNIST1DEpochs trains the spec's MNIST-1D network for -mnist-epochs epochs on the
+// chip and on gle from the same initial parameters and reports the test accuracy after
+// every epoch.
+func TestMNIST1DEpochs(t *testing.T) {
+	if *mnistEpochs == 0 {
+		t.Skip("run with -mnist-epochs n")
+	}
+	net, err := tasks.MNIST1DNetwork(tasks.MNIST1DWidth, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := tasks.NewMNIST1D()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const C = 100
+	cfg := chip.DefaultConfig()
+	if *mnistErrSR {
+		setRounding(&cfg, "err_bus", fixedpoint.Stochastic)
+	}
+	if *mnistTable != "" {
+		for _, kv := range strings.Split(*mnistTable, ",") {
+			name, f, _ := strings.Cut(kv, "=")
+			fm, err := fixedpoint.Parse(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			setFormatT(&cfg, name, fm)
+		}
+	}
+	errBus, _ := cfg.Formats.Lookup("err_bus")
+	exps := mnistScales(t, net, data, C, *mnistQ, errBus.Format.Int)
+	c, g := newPair(t, net, C, chiptest.Options{Config: &cfg, ErrorExp: exps})
+	var co []float64
+	chipT := &mnistTrainer{data: data, C: C, step: func(x []float64, labels []int, learn bool) ([]float64, error) {
+		c.SetLearning(learn)
+		if err := c.SetInput(x); err != nil {
+			return nil, err
+		}
+		if learn {
+			if err := c.SetLabels(labels); err != nil {
+				return nil, err
+			}
+		} else {
+			c.ClearTarget()
+		}
+		if err := c.Step(); err != nil {
+			return nil, err
+		}
+		co = c.Output(co)
+		return co, nil
+	}}
+	gleT := &mnistTrainer{data: data, C: C, step: func(x []float64, labels []int, learn bool) ([]float64, error) {
+		if learn {
+			return g.Out, g.StepLabels(x, labels)
+		}
+		lr := g.LR
+		g.LR = 0
+		err := g.Step(x, nil)
+		g.LR = lr
+		return g.Out, err
+	}}
+	for e := 1; e <= *mnistEpochs; e++ {
+		t0 := time.Now()
+		lc, err := chipT.epoch(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ac, err := chipT.test()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t1 := time.Now()
+		lg, err := gleT.epoch(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag, err := gleT.test()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("epoch %d: train loss chip %.4f gle %.4f; test accuracy chip %.1f %% gle %.1f %% (%v chip, %v gle)",
+			e, lc, lg, 100*ac, 100*ag, t1.Sub(t0).Round(time.Second), time.Since(t1).Round(time.Second))
+	}
+	t.Log(c.Health())
+}
