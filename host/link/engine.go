@@ -51,7 +51,7 @@ func (l *Link) readLoop() {
 			if isTimeout(err) && l.Err() == nil {
 				continue
 			}
-			l.fail(newError(ErrDisconnected, err, "lost the %s on %s: %v; check the cable or restart the %s, then reconnect and restore from a snapshot to resume", l.cfg.PeerName, l.cfg.PortName, err, firmwareOr(l)))
+			l.fail(l.lost(err))
 			return
 		}
 	}
@@ -82,11 +82,13 @@ func (l *Link) parse(buf []byte, skipping bool) (int, bool) {
 	return used, skipping
 }
 
-func firmwareOr(l *Link) string {
+// lost is the error for a port that failed with err.
+func (l *Link) lost(err error) error {
+	restart := "host program"
 	if l.role == initiator {
-		return "firmware"
+		restart = "firmware"
 	}
-	return "host program"
+	return newError(ErrDisconnected, err, "lost the %s on %s: %v; check the cable or restart the %s, then reconnect and restore from a snapshot to resume", l.cfg.PeerName, l.cfg.PortName, err, restart)
 }
 
 // writeLoop writes control frames, retransmissions and new frames, in that order, and
@@ -113,7 +115,7 @@ func (l *Link) writeLoop() {
 		l.mu.Unlock()
 		if len(buf) > 0 {
 			if _, err := l.port.Write(buf); err != nil {
-				l.fail(newError(ErrDisconnected, err, "lost the %s on %s: %v; check the cable or restart the %s, then reconnect and restore from a snapshot to resume", l.cfg.PeerName, l.cfg.PortName, err, firmwareOr(l)))
+				l.fail(l.lost(err))
 				return
 			}
 			continue
