@@ -106,6 +106,13 @@ func TestMappingPreservesFunction(t *testing.T) {
 			for ci, cfg := range configs {
 				res := compileFitting(t, n, cfg, 2, seed)
 				p := res.Program
+				// The link loads counted from the routes agree with the chip's cost model.
+				if res.Report.Placement.Cost != res.Report.HopWords {
+					t.Errorf("config %d: the placement's traffic model says %d words×hops, the routes %d", ci, res.Report.Placement.Cost, res.Report.HopWords)
+				}
+				if res.Report.HopWords != int(res.Report.Cost.HopWords) {
+					t.Errorf("config %d: Σ words×hops %d from the routes, %d from the chip's cost model", ci, res.Report.HopWords, res.Report.Cost.HopWords)
+				}
 				layout := fmt.Sprint(res.Report.TilesUsed, len(res.Report.Links), res.Report.Placement.Cost)
 				for _, w := range res.Report.Weights {
 					layout += fmt.Sprint(" ", w.Blocks, w.Tiles)

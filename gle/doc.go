@@ -30,6 +30,8 @@
 //   - State is never reset between samples unless Reset is called.
 //   - Gradients exist (non-nil) only for parameters that learn; the optimizer state
 //     likewise.
+//   - Weights a projection's mask leaves out are zero and their gradient is held at
+//     zero, so they never learn with any optimizer (Projection.Mask).
 //
 // ExactGradients computes the exact gradient of a window's loss by discrete
 // backpropagation through time, to judge how well GLE's online gradient aligns with it.

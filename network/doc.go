@@ -18,6 +18,11 @@
 //     paper's tasks use arbitrary time units).
 //   - Weights are stored flat, row-major target×source: W[i*sourceSize+j] is the weight
 //     from source neuron j to target neuron i.
+//   - A masked projection's missing synapses have weight zero in every Params
+//     (InitParams sets them, CheckParams insists) and never learn on any backend;
+//     MaskOf expands a mask in the same row-major order.
+//   - Chip hints (Population.Chip, Projection.Chip) are for the compiler only; the
+//     dynamics never read them.
 //
 // # Initialisation
 //
