@@ -105,16 +105,21 @@ func (n *Network) Synapses(p int) int {
 }
 
 // DenseParams counts the weights of every projection as if dense (target × source
-// size) plus the biases: an upper bound of NumParams that costs nothing to compute.
+// size) plus the biases: an upper bound of NumParams that costs nothing to compute. It
+// works on any network, valid or not (projections whose endpoints do not resolve count
+// nothing), so it can guard work before validation.
 func (n *Network) DenseParams() int {
 	c := 0
 	for p := range n.Projections {
-		s, t := n.Endpoints(p)
-		c += n.Populations[s].Size * n.Populations[t].Size
+		s, okS := n.PopulationIndex(n.Projections[p].Source)
+		t, okT := n.PopulationIndex(n.Projections[p].Target)
+		if okS && okT {
+			c += max(0, n.Populations[s].Size) * max(0, n.Populations[t].Size)
+		}
 	}
 	for _, q := range n.Populations {
 		if q.Bias {
-			c += q.Size
+			c += max(0, q.Size)
 		}
 	}
 	return c
