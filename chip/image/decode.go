@@ -345,10 +345,6 @@ func unpack(dst []int64, src []byte, k int, signed bool) {
 		for i := range dst {
 			dst[i] = int64(int16(le.Uint16(src[2*i:])))
 		}
-	case k == 8:
-		for i := range dst {
-			dst[i] = int64(le.Uint64(src[8*i:]))
-		}
 	default:
 		shift := uint(64 - 8*k)
 		for i := range dst {

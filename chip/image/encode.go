@@ -146,10 +146,6 @@ func (e *enc) packed(vs []int64, k int) {
 		for i, v := range vs {
 			le.PutUint32(dst[4*i:], uint32(v))
 		}
-	case 8:
-		for i, v := range vs {
-			le.PutUint64(dst[8*i:], uint64(v))
-		}
 	default:
 		for i, v := range vs {
 			for j := range k {

@@ -280,7 +280,7 @@ func tryRandomProgram(rng *rand.Rand) *chip.Program {
 	// Formats: vary the widths that set the packed value sizes.
 	wm := []fixedpoint.Format{fixedpoint.Q(2, 13), fixedpoint.Q(2, 21), fixedpoint.Q(2, 29), fixedpoint.Q(2, 37), fixedpoint.Q(2, 45)}[rng.IntN(5)]
 	bf := []fixedpoint.Format{fixedpoint.Q(7, 8), fixedpoint.Q(7, 16), fixedpoint.Q(7, 24)}[rng.IntN(3)]
-	tf := []fixedpoint.Format{fixedpoint.UQ(8, 8), fixedpoint.UQ(8, 16)}[rng.IntN(2)]
+	tf := []fixedpoint.Format{fixedpoint.UQ(8, 8), fixedpoint.UQ(8, 16), fixedpoint.UQ(8, 18)}[rng.IntN(3)]
 	setFormat(cfg.Formats, "w_mem", wm)
 	setFormat(cfg.Formats, "b", bf)
 	setFormat(cfg.Formats, "tau_m", tf)
