@@ -110,8 +110,22 @@ type Cost struct {
 	HopWords      uint64  `json:"hop_words"`
 	// Learning says whether the figures are with learning on (as the program sets it).
 	Learning bool `json:"learning"`
-	// Tiles holds the per-tile cycles by phase.
-	Tiles []chip.TileCost `json:"tiles"`
+	// Tiles holds the per-tile cycles by phase (tiles with work only).
+	Tiles []TileCycles `json:"tiles"`
+}
+
+// TileCycles is one tile's cycles per step by phase, from the chip's cost model
+// (chip.TileCost).
+type TileCycles struct {
+	Tile      int    `json:"tile"`
+	Forward   uint64 `json:"forward"`
+	Neurons   uint64 `json:"neurons"`
+	Backward  uint64 `json:"backward"`
+	Learning  uint64 `json:"learning"`
+	Link      uint64 `json:"link"`
+	Cycles    uint64 `json:"cycles"`
+	MACs      uint64 `json:"macs"`
+	WordsSent uint64 `json:"words_sent"`
 }
 
 func dB(signal, noise float64) *float64 { return dBValue(sqnr(signal, noise)) }

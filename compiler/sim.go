@@ -20,11 +20,18 @@ func costOf(prog *chip.Program) (Cost, error) {
 	}
 	defer c.Close()
 	k := c.Cost()
-	return Cost{
+	out := Cost{
 		CyclesPerStep: k.CyclesPerStep, CriticalTile: k.CriticalTile, MaxStepRate: k.MaxStepRate,
 		EnergyPJ: k.EnergyPJ, SynapticOps: k.SynapticOps, HopWords: k.HopWords, Learning: c.Learning(),
-		Tiles: k.Tiles,
-	}, nil
+	}
+	for _, t := range k.Tiles {
+		if t.Cycles == 0 {
+			continue
+		}
+		out.Tiles = append(out.Tiles, TileCycles{Tile: t.Tile, Forward: t.Forward, Neurons: t.Neurons, Backward: t.Backward,
+			Learning: t.Learning, Link: t.Link, Cycles: t.Cycles, MACs: t.MACs, WordsSent: t.WordsSent})
+	}
+	return out, nil
 }
 
 // runInputs returns the inputs of the SQNR run: the samples (repeated to runSteps), or
