@@ -57,7 +57,7 @@ func decode(buf []byte, ann *annotator) (*chip.Program, int, error) {
 			ann.field(at+4, 4, "payload length", strconv.Itoa(int(n)))
 		}
 		if got != want {
-			return nil, 0, d.errorf(ErrCorrupt, "crc mismatch (got %#08x, want %#08x)", got, want)
+			return nil, 0, d.errorf(ErrCorrupt, "crc mismatch (got 0x%08x, want 0x%08x)", got, want)
 		}
 		d.off, d.end = at+sectionHead, end
 		s.sectionsLeft--
@@ -81,7 +81,7 @@ func decode(buf []byte, ann *annotator) (*chip.Program, int, error) {
 		return nil, 0, newError(ErrCorrupt, "%s after the last of the %d sections (offset %#x)", plural(len(img)-d.off, "byte"), h.Sections, d.off)
 	}
 	if got := crc32.ChecksumIEEE(img[HeaderSize:]); got != h.BodyCRC {
-		return nil, 0, newError(ErrCorrupt, "body (offset %#x): crc mismatch (got %#08x, want %#08x)", HeaderSize, got, h.BodyCRC)
+		return nil, 0, newError(ErrCorrupt, "body (offset %#x): crc mismatch (got 0x%08x, want 0x%08x)", HeaderSize, got, h.BodyCRC)
 	}
 	if err := s.finish(); err != nil {
 		return nil, 0, err

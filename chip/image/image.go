@@ -191,9 +191,9 @@ func ParseHeader(buf []byte) (Header, error) {
 		}
 		return h, newError(ErrNewer, "format version %d is newer than this glemu (reads %d)", h.Major, FormatVersion)
 	case got != want:
-		return h, newError(ErrCorrupt, "header (offset 0x0): crc mismatch (got %#08x, want %#08x)", got, want)
+		return h, newError(ErrCorrupt, "header (offset 0x0): crc mismatch (got 0x%08x, want 0x%08x)", got, want)
 	case h.Flags&requiredFlags != 0:
-		return h, newError(ErrNewer, "header flags %#08x are not understood by this glemu (reads %d.%d)", h.Flags&requiredFlags, FormatVersion, FormatMinor)
+		return h, newError(ErrNewer, "header flags 0x%08x are not understood by this glemu (reads %d.%d)", h.Flags&requiredFlags, FormatVersion, FormatMinor)
 	case h.Length < HeaderSize || h.Length-HeaderSize < uint64(h.Sections)*sectionOverhead:
 		return h, newError(ErrCorrupt, "header: %d sections cannot fit an image of %d bytes", h.Sections, h.Length)
 	}
