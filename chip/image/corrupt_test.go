@@ -239,10 +239,17 @@ func TestParseErrors(t *testing.T) {
 }
 
 // TestBitFlips flips every bit of the tiny image, one at a time: every flip is refused.
-// A flip inside a section is refused by that section (its CRC, or its length running
-// past the image), naming it; a flip in the header by the magic or the header's CRC.
+// A flip inside a section is refused by that section's CRC, naming it, except a flip of
+// its length field that makes it run past the image, which the bounds check refuses
+// (naming the section) before there is a span to compute a CRC over; a flip in the
+// header is refused by the magic, the version check or the header's CRC.
 func TestBitFlips(t *testing.T) {
-	img := mustAppend(t, tinyProgram())
+	for _, p := range []*chip.Program{tinyProgram(), splitProgram()} {
+		t.Run(p.Name, func(t *testing.T) { bitFlips(t, mustAppend(t, p)) })
+	}
+}
+
+func bitFlips(t *testing.T, img []byte) {
 	starts := []int{}
 	for off := HeaderSize; off < len(img); off += 12 + int(binary.LittleEndian.Uint32(img[off+4:])) {
 		starts = append(starts, off)
@@ -278,6 +285,8 @@ func TestBitFlips(t *testing.T) {
 			}
 			if strings.Contains(msg, "crc mismatch") {
 				byCRC++
+			} else if rel := off - starts[i]; rel < 4 || rel >= 8 || !strings.Contains(msg, "runs past the end of the image") {
+				t.Fatalf("byte %#x (section %d, byte %d of it) refused by something else than its CRC: %v", off, i, rel, err)
 			}
 		}
 	}
