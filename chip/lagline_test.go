@@ -8,12 +8,14 @@ import (
 
 	"github.com/glemu/glemu/chip"
 	"github.com/glemu/glemu/chip/chiptest"
-	"github.com/glemu/glemu/fixedpoint"
 	"github.com/glemu/glemu/gle"
 	"github.com/glemu/glemu/tasks"
 )
 
-var lagSteps = flag.Int("lag-steps", tasks.LagLinePaperSteps, "learning steps of the long lag-line test")
+var (
+	lagSteps   = flag.Int("lag-steps", tasks.LagLinePaperSteps, "learning steps of the long lag-line test")
+	lagFormats = flag.String("lag-formats", "", "format overrides for the lag-line test, name=Qm.n,...")
+)
 
 type lagResult struct {
 	w, tau [2]float64
@@ -133,6 +135,7 @@ func TestLagLineConverges(t *testing.T) {
 		t.Skip("long: run with -long")
 	}
 	cfg := chip.DefaultConfig()
+	applyFormats(t, &cfg, *lagFormats)
 	t0 := time.Now()
 	rc := runLagLine(t, &cfg, *lagSteps, func(k int, r lagResult) {
 		t.Logf("chip step %d: W %.4f %.4f τm %.4f %.4f", k, r.w[0], r.w[1], r.tau[0], r.tau[1])
@@ -148,5 +151,3 @@ func TestLagLineConverges(t *testing.T) {
 		}
 	}
 }
-
-var _ = fixedpoint.Q

@@ -139,16 +139,7 @@ func TestMNIST1DDrift(t *testing.T) {
 	if *mnistErrSR {
 		setRounding(&cfg, "err_bus", fixedpoint.Stochastic)
 	}
-	if *mnistTable != "" {
-		for _, kv := range strings.Split(*mnistTable, ",") {
-			name, f, _ := strings.Cut(kv, "=")
-			fm, err := fixedpoint.Parse(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			setFormatT(&cfg, name, fm)
-		}
-	}
+	applyFormats(t, &cfg, *mnistTable)
 	errBus, _ := cfg.Formats.Lookup("err_bus")
 	exps := mnistScales(t, net, data, C, *mnistQ, errBus.Format.Int)
 	t.Logf("ErrorExp %v; err_bus %s; formats %q", exps, errBus, *mnistTable)
@@ -320,16 +311,7 @@ func TestMNIST1DEpochs(t *testing.T) {
 	if *mnistErrSR {
 		setRounding(&cfg, "err_bus", fixedpoint.Stochastic)
 	}
-	if *mnistTable != "" {
-		for _, kv := range strings.Split(*mnistTable, ",") {
-			name, f, _ := strings.Cut(kv, "=")
-			fm, err := fixedpoint.Parse(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			setFormatT(&cfg, name, fm)
-		}
-	}
+	applyFormats(t, &cfg, *mnistTable)
 	errBus, _ := cfg.Formats.Lookup("err_bus")
 	exps := mnistScales(t, net, data, C, *mnistQ, errBus.Format.Int)
 	c, g := newPair(t, net, C, chiptest.Options{Config: &cfg, ErrorExp: exps})
@@ -385,4 +367,19 @@ func TestMNIST1DEpochs(t *testing.T) {
 			e, lc, lg, 100*ac, 100*ag, t1.Sub(t0).Round(time.Second), time.Since(t1).Round(time.Second))
 	}
 	t.Log(c.Health())
+}
+
+// applyFormats overrides formats of cfg from "name=Qm.n,..." (empty: none).
+func applyFormats(t testing.TB, cfg *chip.Config, spec string) {
+	if spec == "" {
+		return
+	}
+	for _, kv := range strings.Split(spec, ",") {
+		name, f, _ := strings.Cut(kv, "=")
+		fm, err := fixedpoint.Parse(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setFormatT(cfg, name, fm)
+	}
 }

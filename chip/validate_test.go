@@ -55,7 +55,9 @@ func TestProgramValidate(t *testing.T) {
 			"chip: config: formats: tau_m is UQ0.16 and cannot hold 1; give it at least 1 integer bit, because τ is held in units of dt and τ = dt is 1"},
 		{"neuron without slot", func(p *chip.Program) { p.Tiles[1].Slots = p.Tiles[1].Slots[:3] },
 			`chip: program: neuron 3 of population "h" has no slot; place every neuron on a tile`},
-		{"neuron twice", func(p *chip.Program) { p.Tiles[0].Slots = append(p.Tiles[0].Slots, chip.NeuronRef{Population: 1, Neuron: 0}) },
+		{"neuron twice", func(p *chip.Program) {
+			p.Tiles[0].Slots = append(p.Tiles[0].Slots, chip.NeuronRef{Population: 1, Neuron: 0})
+		},
 			`chip: program: neuron 0 of population "h" lives in two slots (tiles 0 and 1); place it once`},
 		{"weights missing", func(p *chip.Program) { b := &p.Tiles[1].Blocks[0]; b.Cols, b.W = 2, b.W[:7] },
 			"chip: program: tile 1 block 0 (projection 0, x→h): 7 weights for 4×2; give Rows·Cols, row-major"},
