@@ -8,6 +8,7 @@ import (
 
 	"github.com/glemu/glemu/chip"
 	"github.com/glemu/glemu/chip/chiptest"
+	"github.com/glemu/glemu/fixedpoint"
 	"github.com/glemu/glemu/gle"
 	"github.com/glemu/glemu/tasks"
 )
@@ -15,6 +16,7 @@ import (
 var (
 	lagSteps   = flag.Int("lag-steps", tasks.LagLinePaperSteps, "learning steps of the long lag-line test")
 	lagFormats = flag.String("lag-formats", "", "format overrides for the lag-line test, name=Qm.n,...")
+	lagErrSR   = flag.Bool("lag-err-sr", true, "round ĕ onto the error bus stochastically in the lag-line test")
 )
 
 type lagResult struct {
@@ -136,6 +138,9 @@ func TestLagLineConverges(t *testing.T) {
 	}
 	cfg := chip.DefaultConfig()
 	applyFormats(t, &cfg, *lagFormats)
+	if *lagErrSR {
+		setRounding(&cfg, "err_bus", fixedpoint.Stochastic)
+	}
 	t0 := time.Now()
 	rc := runLagLine(t, &cfg, *lagSteps, func(k int, r lagResult) {
 		t.Logf("chip step %d: W %.4f %.4f τm %.4f %.4f", k, r.w[0], r.w[1], r.tau[0], r.tau[1])
