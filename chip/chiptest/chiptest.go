@@ -1,11 +1,3 @@
-// Package chiptest maps a network onto a chip the simple way, for the chip's own tests
-// and for users who want a Program without the compiler: one population per tile when
-// it fits, in population order, with options that place the same network differently
-// (smaller tiles split populations, narrower blocks split projections across tiles, a
-// permuted tile order). The compiler replaces it for real work.
-//
-// Quantization is plain: every value is rounded half-even into its format under the
-// scale registers Map chooses (or Options gives) and an error says what does not fit.
 package chiptest
 
 import (
