@@ -83,4 +83,3 @@ func make256(v float64) []float64 {
 	}
 	return s
 }
-
