@@ -2,6 +2,7 @@ package chip_test
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
@@ -213,4 +214,38 @@ func TestIOErrors(t *testing.T) {
 		t.Error(err)
 	}
 	_ = network.LossMSE
+}
+
+func TestRunFromTraceStreams(t *testing.T) {
+	p, err := chiptest.Map(tinyNet(3), nil, chiptest.Options{Contexts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := chip.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := trace.ReadStream(strings.NewReader("a,b,c\n0.1,0.2,0.3\n0.4,0.5,0.6\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := trace.ReadStream(strings.NewReader("y0,y1\n0.5,-0.5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := c.TraceSource(in, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	if err := c.Run(5, src, func(k int) error { steps++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := c.State(0, "r", nil)
+	if steps != 5 || c.Steps() != 5 || math.Abs(x[3]-0.1) > 1e-3 || math.Abs(x[5]-0.3) > 1e-3 {
+		t.Errorf("after 5 steps: %d callbacks, input %v", steps, x)
+	}
+	if _, err := c.TraceSource(tg, nil); errString(err) != "chip: input stream has 2 columns, the program takes 3" {
+		t.Error(err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/glemu/glemu/fixedpoint"
+	"github.com/glemu/glemu/trace"
 )
 
 // draw returns the stochastic-rounding draw of variable v of population owner, context
@@ -295,4 +296,51 @@ func (c *Chip) Weights(p int, dst []float64) ([]float64, error) {
 		}
 	}
 	return dst, nil
+}
+
+// TraceSource feeds Run from CSV streams (trace.ReadStream): inputs holds
+// InputWidth values per context and step, targets (nil: no target) OutputWidth; a
+// stream of one context feeds every context; a short stream repeats.
+func (c *Chip) TraceSource(inputs, targets *trace.Stream) (Source, error) {
+	check := func(what string, s *trace.Stream, width int) error {
+		if s.Width != width {
+			return fmt.Errorf("chip: %s stream has %d columns, the program takes %d", what, s.Width, width)
+		}
+		if s.Contexts != 1 && s.Contexts != c.contexts {
+			return fmt.Errorf("chip: %s stream has %d contexts, the chip runs %d (or give 1 for all)", what, s.Contexts, c.contexts)
+		}
+		if s.Steps < 1 {
+			return fmt.Errorf("chip: %s stream is empty", what)
+		}
+		return nil
+	}
+	if inputs == nil {
+		return nil, errors.New("chip: no input stream")
+	}
+	if err := check("input", inputs, c.inWidth); err != nil {
+		return nil, err
+	}
+	if targets != nil {
+		if err := check("target", targets, c.outWidth); err != nil {
+			return nil, err
+		}
+	}
+	return traceSource{inputs, targets}, nil
+}
+
+type traceSource struct{ in, tg *trace.Stream }
+
+func (s traceSource) Next(k int, x, y []float64) (bool, error) {
+	fill := func(dst []float64, st *trace.Stream) {
+		row := st.Row(k)
+		for i := 0; i < len(dst); i += len(row) {
+			copy(dst[i:], row)
+		}
+	}
+	fill(x, s.in)
+	if s.tg == nil {
+		return false, nil
+	}
+	fill(y, s.tg)
+	return true, nil
 }

@@ -17,6 +17,7 @@ var (
 	lagSteps   = flag.Int("lag-steps", tasks.LagLinePaperSteps, "learning steps of the long lag-line test")
 	lagFormats = flag.String("lag-formats", "", "format overrides for the lag-line test, name=Qm.n,...")
 	lagErrSR   = flag.Bool("lag-err-sr", true, "round ĕ onto the error bus stochastically in the lag-line test")
+	lagRateExp = flag.Int("lag-rate-exp", 0, "RateExp of every population in the lag-line test")
 )
 
 type lagResult struct {
@@ -40,7 +41,8 @@ func runLagLine(t testing.TB, cfg *chip.Config, steps int, report func(k int, r 
 	var ref *gle.Net
 	if cfg != nil {
 		// The teacher's weights reach 2 (and the student overshoots): ±4.
-		p, err := chiptest.Map(task.Student, task.StudentParams, chiptest.Options{Contexts: C, Config: cfg, WeightExp: map[int]int{0: 0, 1: 0}})
+		p, err := chiptest.Map(task.Student, task.StudentParams, chiptest.Options{Contexts: C, Config: cfg, WeightExp: map[int]int{0: 0, 1: 0},
+			RateExp: map[string]int{"x": *lagRateExp, "l0": *lagRateExp, "l1": *lagRateExp}})
 		if err != nil {
 			t.Fatal(err)
 		}
