@@ -233,24 +233,28 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	}
 }
 
-// mulShiftQ is mulShift with the common case, a product within 62 bits, in 64-bit
-// arithmetic.
+// mulShiftQ is mulShift without branches on the operands: the signed 128-bit product
+// by one unsigned multiply and two corrections, the rounding increment added, an
+// arithmetic shift, and a check that the result fits (1 ≤ d ≤ 62).
 func mulShiftQ(a, b int64, d int, rnd uint64, he bool) (int64, bool) {
-	ua, ub := uint64(a), uint64(b)
-	if a < 0 {
-		ua = -ua
-	}
-	if b < 0 {
-		ub = -ub
-	}
-	if bits.Len64(ua)+bits.Len64(ub) > 62 {
-		return mulShift(a, b, d, rnd, he)
-	}
-	p := a * b
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	hi -= uint64(a>>63)&uint64(b) + uint64(b>>63)&uint64(a)
+	var inc uint64
 	if he {
-		return rhe(p, uint(d)), true
+		inc = 1<<(d-1) - 1 + (lo>>d)&1
+	} else {
+		inc = rnd >> (64 - d)
 	}
-	return (p + int64(rnd>>(64-d))) >> d, true
+	lo, c := bits.Add64(lo, inc, 0)
+	hi += c
+	q := int64(lo>>d | hi<<(64-d))
+	if int64(hi)>>d != q>>63 {
+		if int64(hi) < 0 {
+			return -1, false
+		}
+		return 1, false
+	}
+	return q, true
 }
 
 // mulShift returns ⌊(a·b + ⌊rnd/2^(64−d)⌋)/2^d⌋ for 1 ≤ d ≤ 62 (stochastic rounding of

@@ -28,6 +28,9 @@ func TestMulShift(t *testing.T) {
 			var c fixedpoint.Counters
 			want := dst.Mul(a, fixedpoint.Format{Signed: true, Int: 62 - d, Frac: d}, b, fixedpoint.Format{Signed: true, Int: 63, Frac: 0}, rnd, &c)
 			got, ok := mulShift(a, b, d, rnd, he)
+			if g2, ok2 := mulShiftQ(a, b, d, rnd, he); g2 != got || ok2 != ok {
+				t.Fatalf("%d·%d·2^-%d (rnd %#x, half-even %v): mulShiftQ %d (%v), mulShift %d (%v)", a, b, d, rnd, he, g2, ok2, got, ok)
+			}
 			if c.Saturations > 0 {
 				if ok && got >= dst.Format.Min() && got <= dst.Format.Max() {
 					t.Fatalf("%d·%d·2^-%d: reference saturates to %d, mulShift gives %d", a, b, d, want, got)
