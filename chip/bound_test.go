@@ -338,7 +338,12 @@ func oneStepBound(t *testing.T, v variant) {
 				return lipPhiP*(bUB(j)+0.5*lsb(t, p, "phi_in", 0)) + ePhiP
 			})
 		}
-		// ε_in of the next step: Σ over outgoing projections of Wᵀĕ.
+		// ε_in of the next step: Σ over outgoing projections of Wᵀĕ (the bus rounds
+		// half-even: ½ LSB; stochastically: less than 1 LSB).
+		busErr := 0.5
+		if mustVar(t, p, "err_bus").Rounding == fixedpoint.Stochastic {
+			busErr = 1
+		}
 		for qi, q := range p.Populations {
 			if q.Role == chip.RoleInput {
 				continue
@@ -352,7 +357,7 @@ func oneStepBound(t *testing.T, v variant) {
 					for jj := range q.Size {
 						want[k*q.Size+jj] += pr.EBottom[k*q.Size+jj]
 						for ii := range tq.Size {
-							bound[k*q.Size+jj] += math.Abs(pr.W[ii*q.Size+jj]) * (bEB[pr.Target.Index][k*tq.Size+ii] + 0.5*lsb(t, p, "err_bus", tq.ErrorExp))
+							bound[k*q.Size+jj] += math.Abs(pr.W[ii*q.Size+jj]) * (bEB[pr.Target.Index][k*tq.Size+ii] + busErr*lsb(t, p, "err_bus", tq.ErrorExp))
 						}
 					}
 				}

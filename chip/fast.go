@@ -83,6 +83,7 @@ type neuronPlan struct {
 	eps, inst, eB, v, u, uB, phiIn, errBus sat
 	dInst, dEBP, dV, dEBI, dVI, dErr       int
 	dS, dGE, dUB, dU, dPhi                 int
+	errSR                                  bool // ĕ rounds onto the bus stochastically
 	dBack                                  int  // Σ Wᵀĕ into eps_in
 	fastBack                               bool // dBack ≥ 1 and eps_in half-even, saturating
 	fmr, fdtr, frm, fdtm                   int
@@ -98,7 +99,12 @@ func (c *Chip) plan(q *pop) neuronPlan {
 		}
 		return true
 	}
-	p := neuronPlan{fast: he(f.eps, f.inst, f.eB, f.v, f.u, f.uB, f.phiIn, f.errBus)}
+	p := neuronPlan{fast: he(f.eps, f.inst, f.eB, f.v, f.u, f.uB, f.phiIn)}
+	// The error bus may round half-even or stochastically.
+	p.errSR = f.errBus.Rounding == fixedpoint.Stochastic
+	if f.errBus.Overflow != fixedpoint.Saturate || !p.errSR && f.errBus.Rounding != fixedpoint.HalfEven {
+		p.fast = false
+	}
 	p.eps, p.inst, p.eB, p.v = rangeOf(f.eps), rangeOf(f.inst), rangeOf(f.eB), rangeOf(f.v)
 	p.u, p.uB, p.phiIn, p.errBus = rangeOf(f.u), rangeOf(f.uB), rangeOf(f.phiIn), rangeOf(f.errBus)
 	p.fmr, p.fdtr, p.frm, p.fdtm = f.mr.Format.Frac, f.dtr.Format.Frac, f.rm.Format.Frac, f.dtm.Format.Frac
@@ -151,8 +157,13 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	rSat := sat{q.phi.Out.Min(), q.phi.Out.Max()}
 	one := int64(1) << c.f.rp.Format.Frac
 	cR := &cnt[cntR].Saturations
+	errKey := streamKey(c.f.errBus.Name, q.idx)
 	for k := range C {
 		off := k * q.size
+		var errStream fixedpoint.Stream
+		if p.errSR {
+			errStream = fixedpoint.NewStream(c.seed, errKey, uint64(k), c.steps)
+		}
 		eps := q.eps[off : off+hi]
 		rp := q.rp[off : off+hi]
 		vs := q.v[off : off+hi]
@@ -175,7 +186,11 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 				vNew = p.v.clamp(inst, cV)
 			}
 			q.inst[j], q.eb[j], vs[i] = inst, eb, vNew
-			q.errBus[j] = int16(p.errBus.clamp(rhe(eb, uint(p.dErr)), cErr))
+			if p.errSR {
+				q.errBus[j] = int16(p.errBus.clamp((eb+int64(errStream.Draw(uint64(i))>>(64-p.dErr)))>>p.dErr, cErr))
+			} else {
+				q.errBus[j] = int16(p.errBus.clamp(rhe(eb, uint(p.dErr)), cErr))
+			}
 
 			var sum int64
 			switch nIn {
