@@ -487,6 +487,26 @@ func (l *Link) enqueue(ctx context.Context, gen uint64, typ proto.Type, flags pr
 // Call sends a request of type t (a proto.KindRequest type) and waits for the peer's
 // response. A request that failed on the peer returns a *RemoteError (ErrRemote).
 func (l *Link) Call(ctx context.Context, t proto.Type, req []byte) ([]byte, error) {
+	p, err := l.Start(ctx, t, req)
+	if err != nil {
+		return nil, err
+	}
+	return p.Wait(ctx)
+}
+
+// Pending is a request sent by Start whose response may not have arrived yet.
+type Pending struct {
+	l *Link
+	c *call
+	// Seq is the request's sequence number; DATA that belongs to the request (a RUN's
+	// inputs) can name it.
+	Seq uint16
+}
+
+// Start sends a request of type t like Call, but returns as soon as the request is in
+// the send window: requests started one after the other are pipelined in that order,
+// and the peer executes them in that order. Wait collects the response.
+func (l *Link) Start(ctx context.Context, t proto.Type, req []byte) (*Pending, error) {
 	if t.Kind() != proto.KindRequest {
 		return nil, fmt.Errorf("link: Call: %v is not a request type; use one of proto's request types", t)
 	}
@@ -495,16 +515,26 @@ func (l *Link) Call(ctx context.Context, t proto.Type, req []byte) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
+	return &Pending{l: l, c: c, Seq: seq}, nil
+}
+
+// Done is closed when the response has arrived or the request has failed.
+func (p *Pending) Done() <-chan struct{} { return p.c.done }
+
+// Wait waits for the response. A request that failed on the peer returns a
+// *RemoteError (ErrRemote). If ctx ends first, the response is abandoned.
+func (p *Pending) Wait(ctx context.Context) ([]byte, error) {
 	select {
-	case <-c.done:
-		return c.resp, c.err
+	case <-p.c.done:
+		return p.c.resp, p.c.err
 	case <-ctx.Done():
+		l := p.l
 		l.mu.Lock()
-		if l.calls[seq] == c {
-			delete(l.calls, seq)
+		if l.calls[p.Seq] == p.c {
+			delete(l.calls, p.Seq)
 		}
 		l.mu.Unlock()
-		return nil, fmt.Errorf("link: %v seq %d: gave up waiting for the %s's response (it may still run): %w", t, seq, l.cfg.PeerName, ctx.Err())
+		return nil, fmt.Errorf("link: %v seq %d: gave up waiting for the %s's response (it may still run): %w", p.c.typ, p.Seq, l.cfg.PeerName, ctx.Err())
 	}
 }
 
@@ -513,6 +543,15 @@ func (l *Link) Call(ctx context.Context, t proto.Type, req []byte) ([]byte, erro
 // acknowledged; Flush waits for that.
 func (l *Link) Send(ctx context.Context, payload []byte) error {
 	_, err := l.enqueue(ctx, 0, proto.TypeData, 0, payload, nil, 0)
+	return err
+}
+
+// SendFor queues one chunk of the DATA stream like Send, in the session that the
+// request m arrived in: if that session has ended (the host said HELLO again), it fails
+// with the reason instead of sending into the new session. A responder streaming the
+// results of a request uses it, as Reply does for the response.
+func (l *Link) SendFor(ctx context.Context, m Message, payload []byte) error {
+	_, err := l.enqueue(ctx, m.gen, proto.TypeData, 0, payload, nil, 0)
 	return err
 }
 
