@@ -12,7 +12,9 @@ import (
 // frames (a start bit, 8 data bits, a stop bit): BaudRate/10 bytes per second. Like a
 // UART with a transmit FIFO, it accepts a burst of up to FIFO bytes at once and then
 // blocks each Write until the line has room, so a writer never runs ahead of the line
-// by more than the FIFO. Reads pass through unpaced: the other end's UART paces them.
+// by more than the FIFO. Reads pass through unpaced (the other end's UART paces them)
+// unless PaceReads is on: then the receiver, too, takes bytes no faster than the line
+// delivers them, which paces a peer that writes into a pty without a UART of its own.
 //
 // A UART is safe for one reading and one writing goroutine at a time.
 type UART struct {
@@ -22,6 +24,17 @@ type UART struct {
 
 	mu   sync.Mutex
 	free time.Time // when the line will have sent every byte written so far
+
+	rxMu      sync.Mutex
+	paceReads bool
+	rxFree    time.Time // when the line will have delivered every byte read so far
+}
+
+// PaceReads switches the pacing of reads on or off.
+func (u *UART) PaceReads(on bool) {
+	u.rxMu.Lock()
+	u.paceReads = on
+	u.rxMu.Unlock()
 }
 
 // NewUART paces writes to port at baudRate (bits per second, 8N1). Its FIFO holds 4 ms
@@ -79,8 +92,31 @@ func (u *UART) Write(b []byte) (int, error) {
 	return written, nil
 }
 
-// Read reads from the port.
-func (u *UART) Read(b []byte) (int, error) { return u.port.Read(b) }
+// Read reads from the port. With PaceReads, it returns once the line would have
+// delivered the bytes read (within the FIFO's slack): bytes that were waiting when the
+// read began arrive one byte time after another from then on, or from the end of the
+// previous read's bytes if that is later.
+func (u *UART) Read(b []byte) (int, error) {
+	start := time.Now()
+	n, err := u.port.Read(b)
+	if n > 0 {
+		u.rxMu.Lock()
+		if u.paceReads {
+			if u.rxFree.Before(start) {
+				u.rxFree = start
+			}
+			u.rxFree = u.rxFree.Add(u.byteTime(n))
+			u.mu.Lock()
+			slack := u.byteTime(u.fifo)
+			u.mu.Unlock()
+			if d := time.Until(u.rxFree) - slack; d > 0 {
+				time.Sleep(d)
+			}
+		}
+		u.rxMu.Unlock()
+	}
+	return n, err
+}
 
 // Close closes the port if it is an io.Closer.
 func (u *UART) Close() error {
