@@ -233,9 +233,6 @@ func New(prog *Program, opts ...Option) (*Chip, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if err := p.validateDatapath(); err != nil {
-		return nil, err
-	}
 	c := &Chip{prog: *p}
 	c.cfg = &c.prog.Config
 	c.f = loadFormats(c.cfg)

@@ -383,3 +383,68 @@ func applyFormats(t testing.TB, cfg *chip.Config, spec string) {
 		setFormatT(cfg, name, fm)
 	}
 }
+
+// TestMNIST1DChaos measures how far two float runs drift apart when one starts from
+// weights perturbed by 1e-6 (relative): the baseline against which the chip's drift
+// from gle is read. Adam turns tiny gradient differences into full ±lr steps, so the
+// weights of any two implementations part quickly while their losses agree.
+func TestMNIST1DChaos(t *testing.T) {
+	if !*long {
+		t.Skip("long: run with -long")
+	}
+	net, err := tasks.MNIST1DNetwork(tasks.MNIST1DWidth, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := tasks.NewMNIST1D()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const C = 100
+	a, err := gle.New(net, nil, C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := a.Params.Clone()
+	for _, w := range params.Weights {
+		for i := range w {
+			w[i] *= 1 + 1e-6*math.Sin(float64(i))
+		}
+	}
+	b, err := gle.New(net, params, C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &mnistDriver{data: data, C: C, x: make([]float64, C), labels: make([]int, C)}
+	var wa, wb window
+	for k := range *mnistSteps {
+		d.at(k)
+		if err := a.StepLabels(d.x, d.labels); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.StepLabels(d.x, d.labels); err != nil {
+			t.Fatal(err)
+		}
+		wa.add(a.Out, d.labels, 10)
+		wb.add(b.Out, d.labels, 10)
+		if (k+1)%data.Length == 0 {
+			la, _ := wa.result(10)
+			lb, _ := wb.result(10)
+			wa.reset()
+			wb.reset()
+			var out drift
+			for i, v := range a.Out {
+				out.add(v, b.Out[i])
+			}
+			var ws []string
+			for p := range net.Projections {
+				var dd drift
+				for i, v := range a.Projections[p].W {
+					dd.add(v, b.Projections[p].W[i])
+				}
+				ws = append(ws, fmt.Sprintf("%.1e/%.1e", dd.max, dd.rms()))
+			}
+			t.Logf("step %6d: loss %.4f vs %.4f | out drift %.2g/%.2g | W drift max/rms %s", k+1, la, lb, out.max, out.rms(), strings.Join(ws, " "))
+		}
+	}
+}

@@ -65,7 +65,10 @@ func (p *Program) Validate() error {
 	if err := p.validateLoss(home); err != nil {
 		return err
 	}
-	return p.validateLearning()
+	if err := p.validateLearning(); err != nil {
+		return err
+	}
+	return p.validateDatapath()
 }
 
 func checkReg(what string, r Reg, v fixedpoint.Var) error {
@@ -181,9 +184,13 @@ func (p *Program) validateProjections() error {
 	// aligned by left shifts: their binary points must be close enough.
 	c := &p.Config
 	fw, fr, fe := c.formatOf("w").Format.Frac, c.formatOf("rate_bus").Format.Frac, c.formatOf("err_bus").Format.Frac
-	for qi := range p.Populations {
+	bFrac := c.formatOf("b").Format.Frac
+	for qi, q := range p.Populations {
 		lo, hi := math.MaxInt, math.MinInt
 		elo, ehi := math.MaxInt, math.MinInt
+		if q.Bias {
+			lo, hi = bFrac-q.StateExp, bFrac-q.StateExp
+		}
 		for _, pr := range p.Projections {
 			if pr.Target == qi {
 				f := fw + fr - pr.WeightExp - p.Populations[pr.Source].RateExp
@@ -195,7 +202,7 @@ func (p *Program) validateProjections() error {
 			}
 		}
 		if hi-lo > maxSumSpread || ehi-elo > maxSumSpread {
-			return fmt.Errorf("chip: program: population %q: the scale registers of its projections put their partial sums more than %d bits apart; bring the projections' WeightExp (and the sources' RateExp, targets' ErrorExp) closer", p.Populations[qi].Name, maxSumSpread)
+			return fmt.Errorf("chip: program: population %q: the scale registers of its projections (and its bias) put their partial sums more than %d bits apart; bring the projections' WeightExp (and the sources' RateExp, targets' ErrorExp, its StateExp) closer", q.Name, maxSumSpread)
 		}
 	}
 	return nil
