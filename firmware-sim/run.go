@@ -46,6 +46,9 @@ func (f *Firmware) run(ctx context.Context, req link.Message, q command.Run, st 
 	in := command.StepIn{Mode: command.TargetHold}
 	done := uint32(0)
 	for done < q.Steps && failed == nil {
+		if done%256 == 0 && ctx.Err() != nil {
+			return command.RunResult{}, ctx.Err()
+		}
 		if streamIn {
 			var n int
 			for failed == nil {
