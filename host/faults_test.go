@@ -189,7 +189,9 @@ func TestBoardStopsAnsweringMidRun(t *testing.T) {
 	if !errors.As(err, &re) || !errors.Is(err, host.ErrTimeout) {
 		t.Fatalf("run against a silent board: %v; want a *host.RunError matching ErrTimeout", err)
 	}
-	pattern := `^host: board stopped answering after 5 retries of (RUN|DATA|ACK) seq [0-9]+; last good step [0-9,]+; restore from the snapshot and resume$`
+	// Which timer runs out first depends on where the silence caught the frames: a
+	// frame without acknowledgement, or frames acknowledged whose room was never freed.
+	pattern := `^host: board stopped answering after 5 (retries of (RUN|DATA) seq [0-9]+|polls for room in its receive buffer); last good step [0-9,]+; restore from the snapshot and resume$`
 	if !regexp.MustCompile(pattern).MatchString(err.Error()) {
 		t.Errorf("error %q\ndoes not match %s", err, pattern)
 	}
