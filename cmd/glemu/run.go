@@ -11,25 +11,33 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/glemu/glemu/gle"
+	"github.com/glemu/glemu/host"
 	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/trace"
-	"github.com/glemu/glemu/train"
 )
 
 type runFlags struct {
-	net, input, target, tracePath, vcdPath, backend string
-	steps, contexts                                 int
-	names                                           bool
+	net, input, target, tracePath, vcdPath, backend, device string
+	steps, contexts                                         int
+	names                                                   bool
 }
 
 func init() {
 	var f runFlags
 	cmd := &cobra.Command{
-		Use:   "run --net FILE --steps N [--contexts C] [--input in.csv] [--target t.csv] --trace out.csv [--vcd out.vcd]",
-		Short: "Run a network on the float reference and write its per-step trace",
-		Long: `run steps a network file (docs/network-format.md) on the float64 reference and writes
-the full per-step trace (step,layer,var,b,i,j,value; a .gz name compresses it), and
-optionally a VCD file of the output and every layer's u, r and ĕ for a waveform viewer.
+		Use:   "run --net FILE --steps N [--contexts C] [--input in.csv] [--target t.csv] --trace out.csv [--vcd out.vcd] [--backend chip|float] [--device emu|serial:///dev/…]",
+		Short: "Run a network on the chip (emulator or board) or the float reference and write its per-step trace",
+		Long: `run steps a network file (docs/network-format.md) and writes its per-step trace
+(step,layer,var,b,i,j,value; a .gz name compresses it), and optionally a VCD file for a
+waveform viewer.
+
+--backend chip (the default) compiles the network for the device's chip and runs it
+through host.Device on --device: emu (the default, the emulator in process), or a board
+or the firmware simulator, serial:///dev/ttyUSB0?baud=3000000 or a device path such as
+/dev/pts/3. Its trace holds every step's output (layer −1, var out) and, per neuron
+population, u, r and ĕ (probes; the VCD the same). --backend float runs the float64
+reference (gle/) in process and writes its full trace: inputs, targets, outputs, every
+state and parameter; it takes no --device.
 
 --input and --target are CSV streams: one row per step, one column per input (target)
 value, an optional "context" column with the rows of contexts 0…C−1 of a step in a row,
@@ -49,7 +57,8 @@ The network learns as its file says.`,
 	fl.StringVar(&f.target, "target", "", "CSV stream of targets")
 	fl.StringVar(&f.tracePath, "trace", "", "the CSV trace to write (required; .gz compresses)")
 	fl.StringVar(&f.vcdPath, "vcd", "", "also write a VCD waveform file")
-	fl.StringVar(&f.backend, "backend", "float", "the backend: float (chip is not built yet)")
+	fl.StringVar(&f.backend, "backend", "chip", "the backend: chip (through --device) or float (the float64 reference)")
+	fl.StringVar(&f.device, "device", host.EmulatorName, "the chip backend's device: emu, serial:///dev/ttyUSB0?baud=3000000, or a device path")
 	fl.BoolVar(&f.names, "names", false, "write population names instead of layer indices in the trace")
 	rootCmd.AddCommand(cmd)
 }
@@ -67,10 +76,12 @@ func runNet(cmd *cobra.Command, f runFlags) error {
 	}
 	switch f.backend {
 	case "float":
+		if cmd.Flags().Changed("device") {
+			return usagef("--device %s selects the chip backend's device; it cannot be used with --backend float", f.device)
+		}
 	case "chip":
-		return train.ErrNoChip
 	default:
-		return usagef("unknown backend %q; use --backend float", f.backend)
+		return usagef("unknown backend %q; use --backend chip or float", f.backend)
 	}
 	nw, err := network.Load(f.net)
 	if err != nil {
@@ -127,6 +138,9 @@ func runNet(cmd *cobra.Command, f runFlags) error {
 		if s.s != nil && s.s.Steps < steps {
 			return usagef("%s has %d steps, fewer than the %d to run; give a longer stream or fewer --steps", s.flag, s.s.Steps, steps)
 		}
+	}
+	if f.backend == "chip" {
+		return runChip(cmd, f, nw, in, tgt, labels, contexts, steps)
 	}
 	n, err := gle.New(nw, nil, contexts)
 	if err != nil {

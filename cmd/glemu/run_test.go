@@ -71,7 +71,7 @@ func TestRunWritesTheReferenceTrace(t *testing.T) {
 		"labels.csv": "label,context\n0,0\n2,1\n1,0\n2,1\n1,0\n0,1\n",
 	})
 	p := func(n string) string { return filepath.Join(dir, n) }
-	out, err := execute(t, "run", "--net", p("net.json"), "--input", p("in.csv"), "--target", p("labels.csv"),
+	out, err := execute(t, "run", "--backend", "float", "--net", p("net.json"), "--input", p("in.csv"), "--target", p("labels.csv"),
 		"--trace", p("t.csv.gz"), "--vcd", p("t.vcd"))
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestRunWritesTheReferenceTrace(t *testing.T) {
 func TestRunNamesAndZeroInput(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"net.json": ceNet})
 	p := func(n string) string { return filepath.Join(dir, n) }
-	if _, err := execute(t, "run", "--net", p("net.json"), "--steps", "2", "--contexts", "3", "--names", "--trace", p("t.csv")); err != nil {
+	if _, err := execute(t, "run", "--backend", "float", "--net", p("net.json"), "--steps", "2", "--contexts", "3", "--names", "--trace", p("t.csv")); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := trace.ReadFile(p("t.csv"))
@@ -156,8 +156,9 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"run", "--net", p("net.json"), "--steps", "3"}, "--trace is required: the CSV file to write the trace to", true},
 		{[]string{"run", "--net", p("net.json"), "--trace", p("t.csv")}, "--steps is required without --input", true},
 		{[]string{"run", "--net", p("net.json"), "--steps", "-2", "--trace", p("t.csv")}, "--steps -2: give a positive number of steps", true},
-		{[]string{"run", "--net", p("net.json"), "--steps", "2", "--trace", p("t.csv"), "--backend", "chip"}, "train: the chip backend is not built yet (a later issue adds it); use --backend float", false},
-		{[]string{"run", "--net", p("net.json"), "--steps", "2", "--trace", p("t.csv"), "--backend", "fpga"}, `unknown backend "fpga"; use --backend float`, true},
+		{[]string{"run", "--net", p("net.json"), "--steps", "2", "--trace", p("t.csv"), "--backend", "float", "--device", "emu"}, "--device emu selects the chip backend's device; it cannot be used with --backend float", true},
+		{[]string{"run", "--net", p("net.json"), "--steps", "2", "--trace", p("t.csv"), "--backend", "fpga"}, `unknown backend "fpga"; use --backend chip or float`, true},
+		{[]string{"run", "--net", p("net.json"), "--steps", "2", "--trace", p("t.csv"), "--device", "tcp://x"}, `host: device "tcp://x": want emu, serial:///PATH[?baud=RATE] or a device path such as /dev/ttyUSB0`, false},
 		{[]string{"run", "--net", p("missing.json"), "--steps", "2", "--trace", p("t.csv")}, "network: open " + p("missing.json") + ": no such file or directory", false},
 		{[]string{"run", "--net", p("bad.json"), "--steps", "2", "--trace", p("t.csv")}, `network: population "out": tau_m 0.1 is below dt 0.2; raise tau_m or lower dt (in ` + p("bad.json") + ")", false},
 		{[]string{"run", "--net", p("net.json"), "--input", p("in1.csv"), "--trace", p("t.csv")}, "--input " + p("in1.csv") + " has 1 columns; the network takes 2 inputs", false},
