@@ -207,3 +207,64 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("ping after close: %v", err)
 	}
 }
+
+// chipWaves is waves as a chip.Source.
+type chipWaves struct{ src host.SourceFunc }
+
+func (c chipWaves) Next(k int, x, y []float64) (bool, error) {
+	in := &host.Input{X: x, Y: y}
+	err := c.src(k, in)
+	return in.Target == host.TargetValues, err
+}
+
+// A chip.Source drives a Device as it drives a chip.
+func TestChipSource(t *testing.T) {
+	ctx := testCtx(t)
+	p := tinyProgram(t, 2)
+	ref, err := chip.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	if err := ref.Run(50, chipWaves{waves(8)}, func(int) error { want = append(want, ref.OutputRaw(nil)...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := host.Open(ctx, "emu")
+	defer d.Close()
+	if err := d.Load(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	if err := d.Run(ctx, 50, host.ChipSource(chipWaves{waves(8)}), func(_ int, o *host.Output) error { got = append(got, o.Raw...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("a Device run from a chip.Source differs from the chip's own Run")
+	}
+	// Inputs and targets out of range saturate on the host as they do on the chip,
+	// and are counted the same.
+	loud := chipWaves{func(k int, in *host.Input) error {
+		err := waves(9)(k, in)
+		for i := range in.X {
+			in.X[i] *= 40
+		}
+		for i := range in.Y {
+			in.Y[i] *= 60
+		}
+		return err
+	}}
+	if err := ref.Run(30, loud, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Run(ctx, 30, host.ChipSource(loud), nil); err != nil {
+		t.Fatal(err)
+	}
+	rc := ref.Counters()
+	dc, err := d.Counters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.Host.Saturations == 0 || !reflect.DeepEqual(dc, rc) {
+		t.Errorf("counters differ:\n got %+v\nwant %+v", dc, rc)
+	}
+}

@@ -45,6 +45,19 @@ type SourceFunc func(k int, in *Input) error
 
 func (f SourceFunc) Next(k int, in *Input) error { return f(k, in) }
 
+// ChipSource adapts a chip.Source (such as chip.Chip.TraceSource's CSV streams) to
+// Run: its inputs, and its target on the steps it reports one (none on the others).
+func ChipSource(src chip.Source) Source {
+	return SourceFunc(func(k int, in *Input) error {
+		target, err := src.Next(k, in.X, in.Y)
+		in.Target = TargetNone
+		if target {
+			in.Target = TargetValues
+		}
+		return err
+	})
+}
+
 // Output is one step's output, handed to a Sink.
 type Output struct {
 	// Values is the output reported at the step, dequantized (C × OutputWidth); Raw the
