@@ -51,13 +51,13 @@ func dial(ctx context.Context, port io.ReadWriter, name, portName string, o opti
 		l.Close()
 		return nil, fmt.Errorf("host: open %s: %w", name, err) // Check accepted it: cannot happen
 	}
-	b := &board{l: l, name: name, peer: peer, myMax: cmp(cfg.MaxPayload, 1024), request: map[proto.Type]int64{}}
+	b := &board{l: l, name: name, peer: peer, myMax: orDefault(cfg.MaxPayload, 1024), request: map[proto.Type]int64{}}
 	info := Info{Backend: "serial", Name: name, Firmware: h.Firmware, Chip: h.Chip, MaxImage: int(h.MaxImage), MaxStage: int(h.MaxStage),
 		MaxPayload: int(peer.MaxPayload), RxBuffer: int(peer.RxBuffer), Window: int(peer.Window)}
 	return newDevice(b, info), nil
 }
 
-func cmp(v, def int) int {
+func orDefault(v, def int) int {
 	if v == 0 {
 		return def
 	}
@@ -188,14 +188,14 @@ func (b *board) pipeline(ctx context.Context, t proto.Type, payloads [][]byte) e
 // arg returns data as a command's argument: inline if the request (with head bytes
 // before the argument) fits one frame, else staged on the board first.
 func (b *board) arg(ctx context.Context, head int, data []byte) ([]byte, error) {
-	max := int(b.peer.MaxPayload)
-	if head+1+len(data) <= max {
+	limit := int(b.peer.MaxPayload)
+	if head+1+len(data) <= limit {
 		return command.AppendArg(nil, data), nil
 	}
 	if h := b.info().MaxStage; h > 0 && len(data) > h {
 		return nil, fmt.Errorf("host: the argument is %d bytes; the board stages at most %d", len(data), h)
 	}
-	chunk := max - command.StageLen
+	chunk := limit - command.StageLen
 	var payloads [][]byte
 	for off := 0; off < len(data) || off == 0; off += chunk {
 		end := min(off+chunk, len(data))

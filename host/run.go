@@ -70,10 +70,10 @@ type Output struct {
 // the run (the Device tells the board) and is returned by Run.
 type Sink func(k int, out *Output) error
 
-// Run takes n steps with inputs and targets from src (nil: the inputs stay, no target)
-// and hands every step's output to sink (nil: outputs are not sent back, which a
-// training loop that reads only counters and weights saves the line for). Probes set
-// with SetProbes are written every step.
+// Run takes n steps with inputs and targets from src (nil: the inputs and the target
+// stay as they are) and hands every step's output to sink (nil: outputs are not sent
+// back, which saves the line for a training loop that reads only counters and
+// weights). Probes set with SetProbes are written every step.
 //
 // On a board, src runs ahead of sink by as much as the link's window holds, on another
 // goroutine: the inputs stream in while the outputs stream back and the line stays
