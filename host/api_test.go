@@ -193,6 +193,11 @@ func TestRefusals(t *testing.T) {
 	if !errors.Is(err, host.ErrBoard) || !strings.HasPrefix(err.Error(), "host: LOAD_END failed on the board: command: the program needs a 1×") {
 		t.Errorf("load onto a small board: %v", err)
 	}
+	emu, _ := host.Open(ctx, "emu", host.WithChip(small))
+	defer emu.Close()
+	if err := emu.Load(ctx, p); err == nil || !strings.HasPrefix(err.Error(), "host: load: command: the program needs a 1×") || emu.Info().Chip.Rows != 1 {
+		t.Errorf("load onto an emulator standing in for a small board: %v", err)
+	}
 	if _, err := host.Open(ctx, "tcp://x"); err == nil || err.Error() != `host: device "tcp://x": want emu, serial:///PATH[?baud=RATE] or a device path such as /dev/ttyUSB0` {
 		t.Errorf("bad name: %v", err)
 	}

@@ -51,7 +51,8 @@ type Info struct {
 	Backend, Name string
 	// Firmware names the board's firmware ("glemu emulator" in process).
 	Firmware string
-	// Chip is the board's chip; nil for the emulator, which runs any valid program.
+	// Chip is the board's chip; for the emulator nil (it runs any valid program) or
+	// the chip WithChip named.
 	Chip *Chip
 	// MaxImage and MaxStage are the largest image and staged argument or result the
 	// board holds, in bytes (0: no limit).
@@ -99,7 +100,8 @@ type options struct {
 type Option func(*options)
 
 // WithChip makes Open refuse a board whose chip is not cfg's (command.Chip.Same), with
-// an error that names the difference.
+// an error that names the difference; the emulator then stands in for such a board and
+// refuses programs that do not fit it.
 func WithChip(cfg chip.Config) Option {
 	return func(o *options) {
 		c := command.ChipOf(cfg)

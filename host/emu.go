@@ -24,7 +24,9 @@ func newEmulator(o options) *Device {
 	if o.workers > 1 {
 		e.m.Options = []chip.Option{chip.WithWorkers(o.workers)}
 	}
-	return newDevice(e, Info{Backend: "emu", Name: EmulatorName, Firmware: "glemu emulator"})
+	// With WithChip the emulator stands in for that board: programs must fit it.
+	e.m.Board = o.expect
+	return newDevice(e, Info{Backend: "emu", Name: EmulatorName, Firmware: "glemu emulator", Chip: o.expect})
 }
 
 func (e *emulator) count(t proto.Type) { e.requests[t]++ }
