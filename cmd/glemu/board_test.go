@@ -133,7 +133,7 @@ func TestFirmwareSimCommand(t *testing.T) {
 	rootCmd.SetErr(&errOut)
 	rootCmd.SetArgs([]string{"firmware-sim", "--pty", "--baud", "1000000", "--mesh", "2x2"})
 	for _, c := range rootCmd.Commands() {
-		c.SetContext(nil) // an earlier Execute left its Background context there
+		c.SetContext(ctx) // an earlier Execute left its Background context there
 	}
 	done := make(chan error, 1)
 	go func() { done <- rootCmd.ExecuteContext(ctx) }()
@@ -170,6 +170,6 @@ func TestFirmwareSimCommand(t *testing.T) {
 		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
 	for _, c := range rootCmd.Commands() {
-		c.SetContext(nil)
+		c.SetContext(context.Background())
 	}
 }

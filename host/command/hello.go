@@ -2,7 +2,6 @@ package command
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/glemu/glemu/chip"
 	"github.com/glemu/glemu/fixedpoint"
@@ -238,12 +237,4 @@ func Check(me Hello, peerConfig []byte) error {
 		return fmt.Errorf("the host expects another chip: %v", err)
 	}
 	return nil
-}
-
-// Quote returns s cut to n runes with an ellipsis, for errors quoting peer text.
-func quote(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return strings.TrimSpace(s)
 }

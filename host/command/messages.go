@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"math"
 
 	"github.com/glemu/glemu/chip/image"
 )
@@ -479,9 +478,6 @@ func CheckStaged(a Arg, staged []byte) error {
 	}
 	return nil
 }
-
-// checkLen bounds a count read from the wire to int.
-func checkLen(n uint64) bool { return n <= math.MaxInt32 }
 
 // ParseArgument decodes a payload that is one argument (RESTORE's).
 func ParseArgument(what string, b []byte) (Arg, error) {
