@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/glemu/glemu/chip"
 	"github.com/glemu/glemu/firmware-sim"
@@ -271,5 +272,53 @@ func TestChipSource(t *testing.T) {
 	}
 	if rc.Host.Saturations == 0 || !reflect.DeepEqual(dc, rc) {
 		t.Errorf("counters differ:\n got %+v\nwant %+v", dc, rc)
+	}
+}
+
+// A Sink or a Source that fails stops the run on the board too: Run returns their
+// error at once, the chip's step count is known, and the device runs on.
+func TestRunStopsEarly(t *testing.T) {
+	ctx := testCtx(t)
+	p := tinyProgram(t, 2)
+	emu, board := both(t, ctx, firmwaresim.Config{BaudRate: host.DefaultBaudRate})
+	stop := errors.New("enough")
+	for _, d := range []*host.Device{emu, board} {
+		if err := d.Load(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err := d.Run(ctx, 1_000_000, waves(1), func(k int, _ *host.Output) error {
+			if k == 30 {
+				return stop
+			}
+			return nil
+		})
+		if err != stop {
+			t.Fatalf("%s: run with a failing sink: %v", d.Info().Backend, err)
+		}
+		// A million steps take minutes at 3 Mbaud; the board stopped at once.
+		if el := time.Since(start); el > 20*time.Second {
+			t.Errorf("%s: the run took %v to stop", d.Info().Backend, el)
+		}
+		steps := d.Steps()
+		if c, err := d.Counters(ctx); err != nil || c.Steps != steps || steps < 31 {
+			t.Errorf("%s: %d steps known, counters say %d (%v)", d.Info().Backend, steps, c.Steps, err)
+		}
+		src := waves(2)
+		err = d.Run(ctx, 1_000_000, host.SourceFunc(func(k int, in *host.Input) error {
+			if k == 40 {
+				return stop
+			}
+			return src(k, in)
+		}), nil)
+		if err != stop {
+			t.Fatalf("%s: run with a failing source: %v", d.Info().Backend, err)
+		}
+		if err := d.Run(ctx, 10, waves(3), nil); err != nil {
+			t.Fatalf("%s: run after: %v", d.Info().Backend, err)
+		}
+		if c, _ := d.Counters(ctx); c.Steps != d.Steps() {
+			t.Errorf("%s: %d steps known, counters say %d", d.Info().Backend, d.Steps(), c.Steps)
+		}
 	}
 }

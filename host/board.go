@@ -419,13 +419,14 @@ func (b *board) lost(j *runJob, err error) error {
 	return &RunError{LastGoodStep: j.start + uint64(j.done), Err: err}
 }
 
-// send produces and sends the step records of a RUN, then returns; if the Source fails
-// it tells the board to stop and returns the Source's error.
+// send produces and sends the step records of a RUN, then returns. If it stops early
+// (the Source failed, the Sink failed and cancelled ctx, or the caller gave up), it
+// tells the board with a RUN_ABORT, so that the board answers the RUN at once; if the
+// board answered first (the RUN failed there), it just stops.
 func (b *board) send(ctx context.Context, j *runJob, p *link.Pending) (produceErr, sendErr error) {
 	room := int(b.peer.MaxPayload) - command.DataHeaderLen
 	buf := command.AppendDataHeader(make([]byte, 0, int(b.peer.MaxPayload)+256), command.DataRunIn, p.Seq)
-	var in command.StepIn
-	flush := func(final bool) error {
+	flush := func(ctx context.Context, final bool) error {
 		for len(buf)-command.DataHeaderLen >= room || (final && len(buf) > command.DataHeaderLen) {
 			n := min(room, len(buf)-command.DataHeaderLen)
 			if err := b.l.Send(ctx, buf[:command.DataHeaderLen+n]); err != nil {
@@ -435,26 +436,42 @@ func (b *board) send(ctx context.Context, j *runJob, p *link.Pending) (produceEr
 		}
 		return nil
 	}
+	abort := func(sendRest bool) {
+		select {
+		case <-p.Done():
+			return // the board has answered: nothing runs any more
+		default:
+		}
+		actx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if sendRest {
+			_ = flush(actx, true)
+		}
+		_ = b.l.Send(actx, command.AppendDataHeader(nil, command.DataRunAbort, p.Seq))
+	}
+	var in command.StepIn
 	for k := range j.n {
 		select {
 		case <-p.Done():
 			return nil, nil // the board answered early: the RUN failed there
+		case <-ctx.Done():
+			abort(false)
+			return nil, ctx.Err()
 		default:
 		}
 		if err := j.produce(k, &in); err != nil {
-			abort := command.AppendDataHeader(nil, command.DataRunAbort, p.Seq)
-			actx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			_ = flush(true)
-			_ = b.l.Send(actx, abort)
+			abort(true) // the steps produced so far run
 			return err, nil
 		}
 		buf = j.lay.AppendStepIn(buf, j.flags, &in)
-		if err := flush(false); err != nil {
+		if err := flush(ctx, false); err != nil {
+			if ctx.Err() != nil {
+				abort(false)
+			}
 			return nil, err
 		}
 	}
-	return nil, flush(true)
+	return nil, flush(ctx, true)
 }
 
 // receive takes the RUN's output records until every step's has come or ctx ends

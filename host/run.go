@@ -159,12 +159,16 @@ func (d *Device) runJob(ctx context.Context, j *runJob) error {
 		}
 		return nil
 	}
-	if j.userErr != nil {
-		return j.userErr
-	}
 	var re *RunError
 	if errors.As(err, &re) {
 		return err
+	}
+	// The run stopped early: learn how far the chip got.
+	if regs, rerr := d.b.readRegs(ctx, command.RegSteps); rerr == nil {
+		d.steps = regs[0].Steps
+	}
+	if j.userErr != nil {
+		return j.userErr
 	}
 	return d.fail("run", err)
 }
