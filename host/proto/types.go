@@ -15,8 +15,9 @@ const (
 	TypeData     Type = 0x12 // one chunk of an ordered stream; no answer beyond the ACK
 )
 
-// Command requests, reserved for the command layer (issue 6). Their payloads, and those
-// of their responses, are defined by that layer; the link treats them as requests.
+// Command requests of the command layer. Their payloads, and those of their responses,
+// are defined by package host/command (docs/protocol.md, "Commands"); the link treats
+// them as requests.
 const (
 	TypeLoadBegin    Type = 0x20 // start loading a chip image: size, CRC
 	TypeLoadChunk    Type = 0x21 // one chunk of the image
