@@ -20,8 +20,8 @@ import (
 var (
 	long        = flag.Bool("long", false, "run long tests")
 	mnistSteps  = flag.Int("mnist-steps", 3600, "steps of the long MNIST-1D drift test")
-	mnistQ      = flag.Float64("mnist-q", 0.999, "quantile of |ĕ| that ErrorExp makes fit the error bus (0: the mapper's heuristic)")
-	mnistErrSR  = flag.Bool("mnist-err-sr", true, "round ĕ onto the error bus stochastically")
+	mnistQ      = flag.Float64("mnist-q", 1, "quantile of |ĕ| that ErrorExp makes fit the error bus (0: the mapper's heuristic)")
+	mnistErrSR  = flag.Bool("mnist-err-sr", true, "round ĕ onto the error bus stochastically (the table's default)")
 	mnistTable  = flag.String("mnist-formats", "", "format overrides, name=Qm.n,...")
 	mnistReport = flag.Int("mnist-report", 360, "report every this many steps")
 )
