@@ -158,66 +158,89 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	one := int64(1) << c.f.rp.Format.Frac
 	cR := &cnt[cntR].Saturations
 	errKey := streamKey(c.f.errBus.Name, q.idx)
+	n := hi - lo
+	// Per-neuron constants and per-context slices of exactly n values, indexed from 0,
+	// so that the compiler drops the bounds checks.
+	mrN, dtrN, rmN, dtmN := mr[lo:hi], dtr[lo:hi], rm[lo:hi], dtm[lo:hi]
+	var bN []int64
+	if b != nil {
+		bN = b[lo:hi]
+	}
+	var shift0 int
+	if nIn > 0 {
+		shift0 = q.in[0].shift
+	}
 	for k := range C {
-		off := k * q.size
+		off := k*q.size + lo
 		var errStream fixedpoint.Stream
 		if p.errSR {
 			errStream = fixedpoint.NewStream(c.seed, errKey, uint64(k), c.steps)
 		}
-		eps := q.eps[off : off+hi]
-		rp := q.rp[off : off+hi]
-		vs := q.v[off : off+hi]
-		us := q.u[off : off+hi]
-		for i := lo; i < hi; i++ {
-			j := off + i
-			e := eps[i]
-			if q.estar != nil {
-				e = p.eps.clamp(e+q.estar[j], cEps)
+		eps := q.eps[off : off+n]
+		rp := q.rp[off : off+n]
+		vs := q.v[off : off+n]
+		us := q.u[off : off+n]
+		instS, ebS, errS := q.inst[off:off+n], q.eb[off:off+n], q.errBus[off:off+n]
+		ubS, duS := q.ub[off:off+n], q.du[off:off+n]
+		rNext, rpNext := q.rNext[off:off+n], q.rpNext[off:off+n]
+		var estar []int64
+		var acc0i []int32
+		if q.estar != nil {
+			estar = q.estar[off : off+n]
+		}
+		if nIn > 0 {
+			acc0i = q.accIn[0][off : off+n]
+		}
+		for ii := range n {
+			i := lo + ii
+			e := eps[ii]
+			if estar != nil {
+				e = p.eps.clamp(e+estar[ii], cEps)
 			}
-			inst := p.inst.clamp(rhe(rp[i]*e, uint(p.dInst)), cInst)
-			v := vs[i]
+			inst := p.inst.clamp(rhe(rp[ii]*e, uint(p.dInst)), cInst)
+			v := vs[ii]
 			var eb, vNew int64
 			if prospective {
 				dv := inst - v
-				eb = p.eB.clamp(rhe(v<<p.fmr+mr[i]*dv, uint(p.dEBP)), cEB)
-				vNew = p.v.clamp(rhe(v<<p.fdtr+dtr[i]*dv, uint(p.dV)), cV)
+				eb = p.eB.clamp(rhe(v<<p.fmr+mrN[ii]*dv, uint(p.dEBP)), cEB)
+				vNew = p.v.clamp(rhe(v<<p.fdtr+dtrN[ii]*dv, uint(p.dV)), cV)
 			} else {
 				eb = p.eB.clamp(inst, cEB)
 				vNew = p.v.clamp(inst, cV)
 			}
-			q.inst[j], q.eb[j], vs[i] = inst, eb, vNew
+			instS[ii], ebS[ii], vs[ii] = inst, eb, vNew
 			if p.errSR {
-				q.errBus[j] = int16(p.errBus.clamp((eb+int64(errStream.Draw(uint64(i))>>(64-p.dErr)))>>p.dErr, cErr))
+				errS[ii] = int16(p.errBus.clamp((eb+int64(errStream.Draw(uint64(i))>>(64-p.dErr)))>>p.dErr, cErr))
 			} else {
-				q.errBus[j] = int16(p.errBus.clamp(rhe(eb, uint(p.dErr)), cErr))
+				errS[ii] = int16(p.errBus.clamp(rhe(eb, uint(p.dErr)), cErr))
 			}
 
 			var sum int64
 			switch nIn {
 			case 0:
 			case 1:
-				sum = int64(q.accIn[0][j]) << q.in[0].shift
+				sum = int64(acc0i[ii]) << shift0
 			default:
 				for pi, x := range q.in {
-					sum += int64(q.accIn[pi][j]) << x.shift
+					sum += int64(q.accIn[pi][off+ii]) << x.shift
 				}
 			}
-			if b != nil {
-				sum += b[i] << q.biasShift
+			if bN != nil {
+				sum += bN[ii] << q.biasShift
 			}
 			s := p.u.clamp(rhe(sum, uint(p.dS)), cU)
 			var ge int64
 			if gamma != 0 {
 				ge = p.u.clamp(rhe(gamma*eb, uint(p.dGE)), cU)
 			}
-			u := us[i]
+			u := us[ii]
 			du := s + ge - u
-			ub := p.uB.clamp(rhe(u<<p.frm+rm[i]*du, uint(p.dUB)), cUB)
-			uNew := p.u.clamp(rhe(u<<p.fdtm+dtm[i]*du, uint(p.dU)), cU)
+			ub := p.uB.clamp(rhe(u<<p.frm+rmN[ii]*du, uint(p.dUB)), cUB)
+			uNew := p.u.clamp(rhe(u<<p.fdtm+dtmN[ii]*du, uint(p.dU)), cU)
 			if noise {
 				uNew = c.uNoise(q, k, i, uNew, &cnt[cntU])
 			}
-			q.ub[j], us[i], q.du[j] = ub, uNew, uNew-u
+			ubS[ii], us[ii], duS[ii] = ub, uNew, uNew-u
 
 			x := ub
 			if !q.comparator {
@@ -229,17 +252,17 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 			switch {
 			case memo != nil:
 				m := x - inMin
-				q.rNext[j], q.rpNext[j] = int64(memo[m]), int64(memoP[m])
+				rNext[ii], rpNext[ii] = int64(memo[m]), int64(memoP[m])
 				if s := memoSat[m]; s != 0 {
 					cnt[cntR].Saturations += uint64(s & 1)
 					cnt[cntRP].Saturations += uint64(s >> 1)
 				}
 			case ident:
-				q.rNext[j] = rSat.clamp(rhe(x, uint(q.identD)), cR)
-				q.rpNext[j] = one
+				rNext[ii] = rSat.clamp(rhe(x, uint(q.identD)), cR)
+				rpNext[ii] = one
 			default:
-				q.rNext[j] = q.phi.Eval(x, &cnt[cntR])
-				q.rpNext[j] = q.phiP.Eval(x, &cnt[cntRP])
+				rNext[ii] = q.phi.Eval(x, &cnt[cntR])
+				rpNext[ii] = q.phiP.Eval(x, &cnt[cntRP])
 			}
 		}
 	}
