@@ -11,9 +11,9 @@ import (
 // maxPopulationSize bounds a population (as network.MaxPopulationSize does).
 const maxPopulationSize = 1 << 24
 
-// maxSumSpread bounds how far apart (in bits) the binary points of the partial sums
-// combined into one neuron may be: they are aligned by exact left shifts in 64 bits.
-const maxSumSpread = 24
+// maxTermBits bounds the width of a partial sum (or bias) after the left shift that
+// aligns it with the others of its neuron: 32-bit sums may be 24 bits apart.
+const maxTermBits = 56
 
 // activations lists the φ units a population may use.
 var activations = []fixedpoint.Func{fixedpoint.Identity, fixedpoint.ReLU, fixedpoint.Tanh, fixedpoint.Sigmoid,
@@ -180,29 +180,36 @@ func (p *Program) validateProjections() error {
 			return err
 		}
 	}
-	// The forward sums into a population and the transposed sums into a source are
-	// aligned by left shifts: their binary points must be close enough.
+	// The forward sums into a population (and its bias) and the transposed sums into a
+	// source are aligned by left shifts into 64 bits: every term, shifted, must stay
+	// within maxTermBits so that up to 2^(62−maxTermBits) of them add without overflow.
 	c := &p.Config
 	fw, fr, fe := c.formatOf("w").Format.Frac, c.formatOf("rate_bus").Format.Frac, c.formatOf("err_bus").Format.Frac
-	bFrac := c.formatOf("b").Format.Frac
+	bf := c.formatOf("b").Format
 	for qi, q := range p.Populations {
-		lo, hi := math.MaxInt, math.MinInt
-		elo, ehi := math.MaxInt, math.MinInt
-		if q.Bias {
-			lo, hi = bFrac-q.StateExp, bFrac-q.StateExp
-		}
+		type term struct{ frac, width int }
+		var fwd, bwd []term
 		for _, pr := range p.Projections {
 			if pr.Target == qi {
-				f := fw + fr - pr.WeightExp - p.Populations[pr.Source].RateExp
-				lo, hi = min(lo, f), max(hi, f)
+				fwd = append(fwd, term{fw + fr - pr.WeightExp - p.Populations[pr.Source].RateExp, 32})
 			}
 			if pr.Source == qi {
-				f := fw + fe - pr.WeightExp - p.Populations[pr.Target].ErrorExp
-				elo, ehi = min(elo, f), max(ehi, f)
+				bwd = append(bwd, term{fw + fe - pr.WeightExp - p.Populations[pr.Target].ErrorExp, 32})
 			}
 		}
-		if hi-lo > maxSumSpread || ehi-elo > maxSumSpread {
-			return fmt.Errorf("chip: program: population %q: the scale registers of its projections (and its bias) put their partial sums more than %d bits apart; bring the projections' WeightExp (and the sources' RateExp, targets' ErrorExp, its StateExp) closer", q.Name, maxSumSpread)
+		if q.Bias {
+			fwd = append(fwd, term{bf.Frac - q.StateExp, bf.Width()})
+		}
+		for _, ts := range [][]term{fwd, bwd} {
+			top := math.MinInt
+			for _, t := range ts {
+				top = max(top, t.frac)
+			}
+			for _, t := range ts {
+				if t.width+top-t.frac > maxTermBits {
+					return fmt.Errorf("chip: program: population %q: the scale registers of its projections (and its bias) put their partial sums %d bits apart; aligned in 64 bits they would overflow, bring the projections' WeightExp (and the sources' RateExp, targets' ErrorExp, its StateExp) closer", q.Name, top-t.frac)
+				}
+			}
 		}
 	}
 	return nil
