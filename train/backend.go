@@ -44,11 +44,12 @@ var Backends = []string{"float", "chip"}
 // ErrNoChip is matched (errors.Is) by the error for the chip backend until it is built.
 var ErrNoChip = fmt.Errorf("train: the chip backend is not built yet (a later issue adds it); use --backend float")
 
-// chipMissing is NewBackend's error for "chip": it names what is missing.
+// chipMissing is NewBackend's error for "chip": it names what is missing (the packages it
+// needs, chip, compiler and host, exist; the Backend over them does not yet).
 type chipMissing struct{}
 
 func (chipMissing) Error() string {
-	return "train: --backend chip needs host.Device over the chip emulator (packages chip, compiler and host), which is not built yet; use --backend float"
+	return "train: --backend chip is not wired in yet: it needs a train.Backend that compiles the network (compiler) and steps it through host.Device, which a later issue adds; use --backend float"
 }
 func (chipMissing) Unwrap() error { return ErrNoChip }
 
@@ -83,7 +84,7 @@ func (f *Float) Restore(buf []byte) error {
 	return err
 }
 
-// NewBackend builds the backend called name ("float"; "chip" is not built yet).
+// NewBackend builds the backend called name ("float"; "chip" is not wired in yet).
 func NewBackend(name string, net *network.Network, params *network.Params, contexts int) (Backend, error) {
 	switch name {
 	case "float":

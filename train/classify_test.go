@@ -310,7 +310,7 @@ func (n *nanBackend) Output() []float64 {
 
 func TestChipBackendIsNamedMissing(t *testing.T) {
 	_, err := NewBackend("chip", nil, nil, 1)
-	if !errors.Is(err, ErrNoChip) || err.Error() != "train: --backend chip needs host.Device over the chip emulator (packages chip, compiler and host), which is not built yet; use --backend float" {
+	if !errors.Is(err, ErrNoChip) || err.Error() != "train: --backend chip is not wired in yet: it needs a train.Backend that compiles the network (compiler) and steps it through host.Device, which a later issue adds; use --backend float" {
 		t.Errorf("got %v", err)
 	}
 }

@@ -38,7 +38,7 @@ DIR/trained.net.json holds the learned ones), on --contexts contexts.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.checkpoint, "checkpoint", "", "a training run's checkpoint directory")
 	fl.StringVar(&f.net, "net", "", "a network file (one input, 10 cross-entropy outputs)")
-	fl.StringVar(&f.backend, "backend", "float", "with --net: the backend, float (chip is not built yet)")
+	fl.StringVar(&f.backend, "backend", "float", "with --net: the backend, float (chip is not wired in yet)")
 	fl.StringVar(&f.device, "device", "", "the chip backend's device; only with --backend chip")
 	fl.IntVar(&f.contexts, "contexts", tasks.MNIST1DContexts, "with --net: contexts stepped at once")
 	fl.IntVar(&f.testSamples, "test-samples", 0, "with --net: measure the first N test samples only (default: all 1000)")

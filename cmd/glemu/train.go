@@ -71,7 +71,7 @@ docs/training.md says what each flag does and what to expect.`,
 	fl.StringVar(&f.task, "task", "mnist1d", "the task: mnist1d, lagline or lagnet")
 	fl.StringVar(&f.net, "net", "", "a network file to train instead of the task's network")
 	fl.IntVar(&f.width, "width", tasks.MNIST1DWidth, "units per hidden layer of the MNIST-1D network (90: the ≈42k-parameter variant)")
-	fl.StringVar(&f.backend, "backend", "float", "the backend: float (the float64 reference) or chip (not built yet)")
+	fl.StringVar(&f.backend, "backend", "float", "the backend: float (the float64 reference) or chip (not wired in yet)")
 	fl.StringVar(&f.device, "device", "", "the chip backend's device (emu, or serial://PORT); only with --backend chip")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the per-epoch shuffles (lag tasks: of the task's draws)")
 	fl.IntVar(&f.epochs, "epochs", tasks.MNIST1DEpochs, "epochs to train, counted from the first (a resumed run goes on up to this many)")
