@@ -245,7 +245,9 @@ func (c *Chip) advice(v string) string {
 		return f(v) + ", a larger StateExp for the population, or a smaller γ"
 	case "v", "e_breve", "inst_e", "eps_in", "err_bus":
 		return f(v) + ", a larger ErrorExp for the population, or a smaller β"
-	case "r", "rate_bus", "phi_in":
+	case "phi_in":
+		return "harmless for tanh and sigmoid units, which are flat beyond the unit's range; for other units " + f(v)
+	case "r", "rate_bus":
 		return f(v) + " or a larger RateExp for the population"
 	case "w", "w_mem":
 		return "raise the projection's WeightExp or lower the learning rate"

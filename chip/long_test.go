@@ -24,6 +24,7 @@ var (
 	mnistErrSR  = flag.Bool("mnist-err-sr", true, "round ĕ onto the error bus stochastically (the table's default)")
 	mnistTable  = flag.String("mnist-formats", "", "format overrides, name=Qm.n,...")
 	mnistReport = flag.Int("mnist-report", 360, "report every this many steps")
+	mnistHead   = flag.Int("mnist-headroom", 2, "bits of headroom added to the measured error scales")
 )
 
 // mnistDriver feeds MNIST-1D samples: context i of batch b takes training sample
@@ -112,7 +113,7 @@ func mnistScales(t testing.TB, net *network.Network, data *tasks.Sequences, C in
 	exps := map[string]int{}
 	for _, r := range rs {
 		if r.EBreve != nil {
-			exps[r.Population] = chiptest.ExpFor(r.EBreve[0], busInt, -12)
+			exps[r.Population] = chiptest.ExpFor(r.EBreve[0], busInt, -12) + *mnistHead
 		}
 		t.Log(r)
 	}

@@ -40,7 +40,8 @@ type Scales struct {
 // Heuristic scale registers: RateExp 0 (rates within ±8); StateExp 0; ErrorExp
 // ⌈log2(β·2·max τm/τr)⌉ − 4, so that e* = β(y − r) amplified by the prospective ratio
 // fits err_bus's ±16·2^ErrorExp, shared by every population; WeightExp
-// ⌈log2(8·max |w|)⌉ − 2, at most 0, so that weights may grow eightfold; gradient
+// ⌈log2(16·max |w|)⌉ − 2, at most 0, so that weights may grow sixteenfold (trained
+// MNIST-1D weights outgrow eightfold); gradient
 // exponents ErrorExp(target) + RateExp(source) (weights), ErrorExp (biases),
 // ErrorExp + StateExp (τm).
 func Map(net *network.Network, params *network.Params, opt Options) (*chip.Program, error) {
@@ -222,7 +223,7 @@ func chooseScales(net *network.Network, params *network.Params, opt Options) Sca
 		}
 		we := 0
 		if m > 0 {
-			we = min(0, int(math.Ceil(math.Log2(8*m)))-2)
+			we = min(0, int(math.Ceil(math.Log2(16*m)))-2)
 		}
 		if v, ok := opt.WeightExp[pi]; ok {
 			we = v
