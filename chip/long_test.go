@@ -25,6 +25,8 @@ var (
 	mnistTable  = flag.String("mnist-formats", "", "format overrides, name=Qm.n,...")
 	mnistReport = flag.Int("mnist-report", 360, "report every this many steps")
 	mnistHead   = flag.Int("mnist-headroom", 2, "bits of headroom added to the measured error scales")
+	mnistWExp   = flag.Int("mnist-weight-exp", 99, "WeightExp of every projection (99: the mapper's heuristic)")
+	mnistOutExp = flag.Int("mnist-out-rate-exp", 0, "RateExp of the output population")
 )
 
 // mnistDriver feeds MNIST-1D samples: context i of batch b takes training sample
@@ -315,7 +317,15 @@ func TestMNIST1DEpochs(t *testing.T) {
 	applyFormats(t, &cfg, *mnistTable)
 	errBus, _ := cfg.Formats.Lookup("err_bus")
 	exps := mnistScales(t, net, data, C, *mnistQ, errBus.Format.Int)
-	c, g := newPair(t, net, C, chiptest.Options{Config: &cfg, ErrorExp: exps})
+	opt := chiptest.Options{Config: &cfg, ErrorExp: exps, RateExp: map[string]int{"out": *mnistOutExp}}
+	if *mnistWExp != 99 {
+		opt.WeightExp = map[int]int{}
+		for p := range net.Projections {
+			opt.WeightExp[p] = *mnistWExp
+		}
+	}
+	t.Logf("scales: ErrorExp %v, WeightExp %v, output RateExp %d", exps, opt.WeightExp, *mnistOutExp)
+	c, g := newPair(t, net, C, opt)
 	var co []float64
 	chipT := &mnistTrainer{data: data, C: C, step: func(x []float64, labels []int, learn bool) ([]float64, error) {
 		c.SetLearning(learn)
@@ -364,8 +374,16 @@ func TestMNIST1DEpochs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("epoch %d: train loss chip %.4f gle %.4f; test accuracy chip %.1f %% gle %.1f %% (%v chip, %v gle)",
-			e, lc, lg, 100*ac, 100*ag, t1.Sub(t0).Round(time.Second), time.Since(t1).Round(time.Second))
+		var wmax []string
+		for p := range net.Projections {
+			m := 0.0
+			for _, w := range g.Projections[p].W {
+				m = max(m, math.Abs(w))
+			}
+			wmax = append(wmax, fmt.Sprintf("%.2g", m))
+		}
+		t.Logf("epoch %d: train loss chip %.4f gle %.4f; test accuracy chip %.1f %% gle %.1f %% (%v chip, %v gle); gle max|W| %s",
+			e, lc, lg, 100*ac, 100*ag, t1.Sub(t0).Round(time.Second), time.Since(t1).Round(time.Second), strings.Join(wmax, " "))
 	}
 	t.Log(c.Health())
 }
