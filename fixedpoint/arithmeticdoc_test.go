@@ -216,8 +216,10 @@ other on random and edge inputs.
 | Dot(a, b) | Σ a[i]·b[i], int32 wrap |
 | MatVec(dst, w, stride, x) | dst[i] = Σ_j w[i·stride+j]·x[j]: the forward read s = W r_in |
 | MatTVec(dst, w, stride, e) | dst[j] = Σ_i w[i·stride+j]·e[i]: the backward read Wᵀ ĕ of the same memory |
+| MatMat(dst, ds, w, x) | dst[c·ds+i] = Σ_j w(i, j)·x(c, j): the forward read of C contexts at once (x a Mat of C rows); each weight loaded serves several contexts |
+| MatTMat(dst, ds, w, e) | dst[c·ds+j] = Σ_i w(i, j)·e(c, i): the backward read of C contexts at once |
 | OuterUpdate(w, stride, a, b, C, p) | the weight update below |
-| OuterSum(dst, stride, a, b, C) | dst[i·stride+j] = Σ_c a[c][i]·b[c][j] exactly in int64: the gradient summed over contexts, for optimizers with their own state |
+| OuterSum(dst, stride, a, b, C) | dst[i·stride+j] = Σ_c a[c][i]·b[c][j] exactly in int64: the gradient summed over contexts, for optimizers with their own state; the VNNI path sums chunks of k contexts in int32, k·max\|a\|·max\|b\| < 2^31, so it is exact, not wrapped |
 
 The weight update for C contexts (a is C×rows, b is C×cols), per synapse (i, j):
 

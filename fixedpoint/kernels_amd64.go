@@ -143,6 +143,9 @@ func outerSum(dst []int64, stride int, a, b []int16, rows, cols, contexts int) {
 		outerSumGo(dst, stride, a, b, rows, cols, contexts)
 		return
 	}
+	if rows > 0 && outerSumVNNI(dst, stride, a, b, rows, cols, contexts) {
+		return
+	}
 	for i := 0; i < rows; i++ {
 		outerSumAVX512(&dst[i*stride], &b[0], cols, &a[i], rows, contexts, cols)
 	}

@@ -352,22 +352,33 @@ func TestCheckAccumulator(t *testing.T) {
 	}
 }
 
+// BenchmarkOuterSum: full-range operands (int16 extremes: the fast path must widen
+// every few contexts) and the chip's typical ones (errors within ±2^11, rates within
+// ±2^12 raw: one int32 chunk for up to 256 contexts).
 func BenchmarkOuterSum(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 4))
 	for _, sz := range [][3]int{{256, 256, 16}, {53, 53, 100}} {
 		rows, cols, ctx := sz[0], sz[1], sz[2]
-		a, x := operand(r, 0, rows*ctx), operand(r, 0, cols*ctx)
-		dst := make([]int64, rows*cols)
-		for _, impl := range []struct {
+		for _, ops := range []struct {
 			name string
-			f    func([]int64, int, []int16, []int16, int)
-		}{{"plain", OuterSumPlain}, {"fast", OuterSum}} {
-			b.Run(fmt.Sprintf("%dx%dxC%d/%s", rows, cols, ctx, impl.name), func(b *testing.B) {
-				for b.Loop() {
-					impl.f(dst, cols, a, x, ctx)
-				}
-				b.ReportMetric(float64(rows*cols*ctx)*float64(b.N)/b.Elapsed().Seconds(), "MAC/s")
-			})
+			a, x []int16
+		}{
+			{"full", operand(r, 0, rows*ctx), operand(r, 0, cols*ctx)},
+			{"chip", bounded(r, rows*ctx, 1<<11), bounded(r, cols*ctx, 1<<12)},
+		} {
+			a, x := ops.a, ops.x
+			dst := make([]int64, rows*cols)
+			for _, impl := range []struct {
+				name string
+				f    func([]int64, int, []int16, []int16, int)
+			}{{"plain", OuterSumPlain}, {"fast", OuterSum}} {
+				b.Run(fmt.Sprintf("%dx%dxC%d/%s/%s", rows, cols, ctx, ops.name, impl.name), func(b *testing.B) {
+					for b.Loop() {
+						impl.f(dst, cols, a, x, ctx)
+					}
+					b.ReportMetric(float64(rows*cols*ctx)*float64(b.N)/b.Elapsed().Seconds(), "MAC/s")
+				})
+			}
 		}
 	}
 }

@@ -1,0 +1,137 @@
+//go:build amd64 && !purego
+
+package fixedpoint
+
+import "unsafe"
+
+//go:noescape
+func matMatVNNI(dst *int32, ds int, w0, w1, w2, w3 *int16, x *int16, xs int, cols, contexts int, rowMask uint64)
+
+//go:noescape
+func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide int)
+
+//go:noescape
+func maxAbsVNNI(p *int16, n int) uint32
+
+// matMat: four rows of w at a time against every context (asm: four contexts at a
+// time, sixteen dot products sharing eight loads per 32 columns).
+func matMat(dst []int32, dstStride int, w, x Mat) {
+	rows, cols, C := w.Rows, w.Cols, x.Rows
+	if rows == 0 || C == 0 {
+		return
+	}
+	if useKernel != kernelVNNI || cols == 0 {
+		matMatGo(dst, dstStride, w, x)
+		return
+	}
+	for i := 0; i < rows; i += 4 {
+		n := min(4, rows-i)
+		p := [4]*int16{}
+		for r := range 4 {
+			p[r] = &w.Data[(i+min(r, n-1))*w.Stride] // rows past the end repeat the last; not stored
+		}
+		matMatVNNI(&dst[i], dstStride, p[0], p[1], p[2], p[3], &x.Data[0], x.Stride, cols, C, 1<<n-1)
+	}
+}
+
+// matTMat: blocks of 64 columns (asm: five contexts at a time, row pairs interleaved
+// once for all five).
+func matTMat(dst []int32, dstStride int, w, e Mat) {
+	rows, cols, C := w.Rows, w.Cols, e.Rows
+	if cols == 0 || C == 0 {
+		return
+	}
+	if useKernel != kernelVNNI || rows == 0 {
+		matTMatGo(dst, dstStride, w, e)
+		return
+	}
+	for j := 0; j < cols; j += 64 {
+		matTMatVNNI(unsafe.Pointer(&dst[j]), dstStride, &w.Data[j], w.Stride, rows, &e.Data[0], e.Stride, 2, C, colMask(j, cols), 0)
+	}
+}
+
+//go:noescape
+func peakVNNI(n int)
+
+// colMask is the mask of the columns j…j+63 that exist in a row of cols.
+func colMask(j, cols int) uint64 {
+	if r := cols - j; r < 64 {
+		return 1<<r - 1
+	}
+	return ^uint64(0)
+}
+
+// maxAbs returns max |s[i]| (32768 for −32768).
+func maxAbs(s []int16) int64 {
+	if len(s) == 0 {
+		return 0
+	}
+	return int64(maxAbsVNNI(&s[0], len(s)))
+}
+
+// Chunks of OuterSum's VNNI path: output rows per transposed block of a, and
+// contexts per chunk (at most; fewer when the int32 sums could overflow).
+const (
+	outerRowsVNNI = 20
+	outerCtxVNNI  = 256
+	outerMinChunk = 8
+)
+
+// outerSumVNNI is OuterSum as MatTMat: dst[i][j] = Σ_c b[c][j]·a[c][i], with the
+// contexts as the weight rows (paired for vpdpwssd) and each output row i a
+// "context" whose error pairs are (a[c][i], a[c+1][i]). The int32 sums are exact, not just wrapped: the
+// contexts are taken in chunks of k, with k·max|a|·max|b| < 2^31, and each chunk's
+// sums are sign-extended and added to dst. It reports false, doing nothing, when the
+// chunks would be shorter than outerMinChunk (operands near ±2^15 on both sides).
+func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts int) bool {
+	k := contexts
+	if p := maxAbs(a) * maxAbs(b); p > 0 {
+		k = min(k, int((1<<31-1)/p))
+	}
+	if k < contexts {
+		k &^= 1 // chunks of whole context pairs
+	}
+	if k < min(contexts, outerMinChunk) {
+		return false // widening every few contexts costs more than the int64 products
+	}
+	k = min(k, outerCtxVNNI)
+	for i := range rows {
+		clear(dst[i*stride : i*stride+cols])
+	}
+	// a2 holds, for one block of output rows and one chunk of contexts, the pairs
+	// (a[c][i], a[c+1][i]) the kernel broadcasts: pair p of row i at p·ri + i.
+	var a2 [outerRowsVNNI * outerCtxVNNI / 2]int32
+	for c0 := 0; c0 < contexts; c0 += k {
+		kc := min(k, contexts-c0)
+		for i0 := 0; i0 < rows; i0 += outerRowsVNNI {
+			ri := min(outerRowsVNNI, rows-i0)
+			for p := 0; p < kc; p += 2 {
+				d := a2[p/2*ri : p/2*ri+ri]
+				lo := a[(c0+p)*rows+i0 : (c0+p)*rows+i0+ri]
+				if p+1 == kc {
+					for i, v := range lo {
+						d[i] = int32(uint16(v))
+					}
+					continue
+				}
+				hi := a[(c0+p+1)*rows+i0 : (c0+p+1)*rows+i0+ri]
+				for i, v := range lo {
+					d[i] = int32(uint16(v)) | int32(hi[i])<<16
+				}
+			}
+			e := (*int16)(unsafe.Pointer(&a2[0]))
+			for j := 0; j < cols; j += 64 {
+				matTMatVNNI(unsafe.Pointer(&dst[i0*stride+j]), stride, &b[c0*cols+j], cols, kc, e, 2, 2*ri, ri, colMask(j, cols), 1)
+			}
+		}
+	}
+	return true
+}
+
+func peakLoop(n int) int64 {
+	if useKernel != kernelVNNI {
+		return 0
+	}
+	peakVNNI(n)
+	return int64(n) * 768
+}

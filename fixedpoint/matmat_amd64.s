@@ -1,0 +1,624 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Matrix–matrix kernels (AVX-512 VNNI). Sums wrap in int32 as vpdpwssd does, so the
+// order of lanes and blocks cannot change a result. Z15 may be used: Go zeroes X15
+// again after calling an ABI0 function.
+
+// func matMatVNNI(dst *int32, ds int, w0, w1, w2, w3 *int16, x *int16, xs int, cols, contexts int, rowMask uint64)
+// dst[c·ds + r] = Σ_j w_r[j]·x[c·xs + j] for the four rows r (rows whose bit is clear
+// in rowMask are computed but not stored) and every context c < contexts.
+// Four contexts at a time: sixteen int32 accumulators Z(4k+r), k the context, r the
+// row; per 32 columns eight loads (four rows, four contexts) feed sixteen vpdpwssd.
+// The last cols mod 32 columns use zero-masked loads. A transpose-and-add tree then
+// reduces the sixteen accumulators to one register whose 128-bit lane k holds the
+// four rows of context k. Contexts past the end of the last block read context 0 of
+// the block and are not stored.
+TEXT ·matMatVNNI(SB), NOSPLIT, $0-88
+	MOVQ w0+16(FP), R8
+	MOVQ w1+24(FP), R9
+	MOVQ w2+32(FP), R10
+	MOVQ w3+40(FP), R11
+	MOVQ cols+64(FP), CX
+	MOVQ CX, AX
+	ANDQ $31, AX
+	MOVL $1, DX
+	SHLXL AX, DX, DX
+	DECL DX
+	KMOVD DX, K1              // tail words
+	ANDQ $-32, CX
+	SHLQ $1, CX               // bytes in full chunks
+	MOVQ rowMask+80(FP), AX
+	KMOVB AX, K2              // rows stored
+
+mm_block:
+	MOVQ contexts+72(FP), AX
+	TESTQ AX, AX
+	JLE  mm_done
+	MOVQ x+48(FP), SI
+	MOVQ xs+56(FP), DX
+	SHLQ $1, DX
+	LEAQ (SI)(DX*1), DI
+	LEAQ (DI)(DX*1), R12
+	LEAQ (R12)(DX*1), R13
+	CMPQ AX, $2
+	JGE  mm_c2
+	MOVQ SI, DI
+
+mm_c2:
+	CMPQ AX, $3
+	JGE  mm_c3
+	MOVQ SI, R12
+
+mm_c3:
+	CMPQ AX, $4
+	JGE  mm_c4
+	MOVQ SI, R13
+
+mm_c4:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	XORQ   BX, BX
+
+mm_chunk:
+	CMPQ      BX, CX
+	JGE       mm_tail
+	VMOVDQU64 (R8)(BX*1), Z16
+	VMOVDQU64 (R9)(BX*1), Z17
+	VMOVDQU64 (R10)(BX*1), Z18
+	VMOVDQU64 (R11)(BX*1), Z19
+	VMOVDQU64 (SI)(BX*1), Z20
+	VMOVDQU64 (DI)(BX*1), Z21
+	VMOVDQU64 (R12)(BX*1), Z22
+	VMOVDQU64 (R13)(BX*1), Z23
+	VPDPWSSD  Z16, Z20, Z0
+	VPDPWSSD  Z17, Z20, Z1
+	VPDPWSSD  Z18, Z20, Z2
+	VPDPWSSD  Z19, Z20, Z3
+	VPDPWSSD  Z16, Z21, Z4
+	VPDPWSSD  Z17, Z21, Z5
+	VPDPWSSD  Z18, Z21, Z6
+	VPDPWSSD  Z19, Z21, Z7
+	VPDPWSSD  Z16, Z22, Z8
+	VPDPWSSD  Z17, Z22, Z9
+	VPDPWSSD  Z18, Z22, Z10
+	VPDPWSSD  Z19, Z22, Z11
+	VPDPWSSD  Z16, Z23, Z12
+	VPDPWSSD  Z17, Z23, Z13
+	VPDPWSSD  Z18, Z23, Z14
+	VPDPWSSD  Z19, Z23, Z15
+	ADDQ      $64, BX
+	JMP       mm_chunk
+
+mm_tail:
+	KTESTD      K1, K1
+	JZ          mm_reduce
+	VMOVDQU16.Z (R8)(BX*1), K1, Z16
+	VMOVDQU16.Z (R9)(BX*1), K1, Z17
+	VMOVDQU16.Z (R10)(BX*1), K1, Z18
+	VMOVDQU16.Z (R11)(BX*1), K1, Z19
+	VMOVDQU16.Z (SI)(BX*1), K1, Z20
+	VMOVDQU16.Z (DI)(BX*1), K1, Z21
+	VMOVDQU16.Z (R12)(BX*1), K1, Z22
+	VMOVDQU16.Z (R13)(BX*1), K1, Z23
+	VPDPWSSD    Z16, Z20, Z0
+	VPDPWSSD    Z17, Z20, Z1
+	VPDPWSSD    Z18, Z20, Z2
+	VPDPWSSD    Z19, Z20, Z3
+	VPDPWSSD    Z16, Z21, Z4
+	VPDPWSSD    Z17, Z21, Z5
+	VPDPWSSD    Z18, Z21, Z6
+	VPDPWSSD    Z19, Z21, Z7
+	VPDPWSSD    Z16, Z22, Z8
+	VPDPWSSD    Z17, Z22, Z9
+	VPDPWSSD    Z18, Z22, Z10
+	VPDPWSSD    Z19, Z22, Z11
+	VPDPWSSD    Z16, Z23, Z12
+	VPDPWSSD    Z17, Z23, Z13
+	VPDPWSSD    Z18, Z23, Z14
+	VPDPWSSD    Z19, Z23, Z15
+
+mm_reduce:
+	// Level 1: pairs of accumulators, 32-bit interleave: B_p in Z(2p).
+	VPUNPCKLDQ Z1, Z0, Z16
+	VPUNPCKHDQ Z1, Z0, Z17
+	VPADDD     Z17, Z16, Z0
+	VPUNPCKLDQ Z3, Z2, Z16
+	VPUNPCKHDQ Z3, Z2, Z17
+	VPADDD     Z17, Z16, Z2
+	VPUNPCKLDQ Z5, Z4, Z16
+	VPUNPCKHDQ Z5, Z4, Z17
+	VPADDD     Z17, Z16, Z4
+	VPUNPCKLDQ Z7, Z6, Z16
+	VPUNPCKHDQ Z7, Z6, Z17
+	VPADDD     Z17, Z16, Z6
+	VPUNPCKLDQ Z9, Z8, Z16
+	VPUNPCKHDQ Z9, Z8, Z17
+	VPADDD     Z17, Z16, Z8
+	VPUNPCKLDQ Z11, Z10, Z16
+	VPUNPCKHDQ Z11, Z10, Z17
+	VPADDD     Z17, Z16, Z10
+	VPUNPCKLDQ Z13, Z12, Z16
+	VPUNPCKHDQ Z13, Z12, Z17
+	VPADDD     Z17, Z16, Z12
+	VPUNPCKLDQ Z15, Z14, Z16
+	VPUNPCKHDQ Z15, Z14, Z17
+	VPADDD     Z17, Z16, Z14
+
+	// Level 2: 64-bit interleave: C_q in Z(4q), lane L = the four accumulators'
+	// sums over that 128-bit lane.
+	VPUNPCKLQDQ Z2, Z0, Z16
+	VPUNPCKHQDQ Z2, Z0, Z17
+	VPADDD      Z17, Z16, Z0
+	VPUNPCKLQDQ Z6, Z4, Z16
+	VPUNPCKHQDQ Z6, Z4, Z17
+	VPADDD      Z17, Z16, Z4
+	VPUNPCKLQDQ Z10, Z8, Z16
+	VPUNPCKHQDQ Z10, Z8, Z17
+	VPADDD      Z17, Z16, Z8
+	VPUNPCKLQDQ Z14, Z12, Z16
+	VPUNPCKHQDQ Z14, Z12, Z17
+	VPADDD      Z17, Z16, Z12
+
+	// Levels 3 and 4: add the 128-bit lanes; lane k of Z16 = context k's four rows.
+	VSHUFI32X4 $0x88, Z4, Z0, Z16
+	VSHUFI32X4 $0xdd, Z4, Z0, Z17
+	VPADDD     Z17, Z16, Z0
+	VSHUFI32X4 $0x88, Z12, Z8, Z16
+	VSHUFI32X4 $0xdd, Z12, Z8, Z17
+	VPADDD     Z17, Z16, Z8
+	VSHUFI32X4 $0x88, Z8, Z0, Z16
+	VSHUFI32X4 $0xdd, Z8, Z0, Z17
+	VPADDD     Z17, Z16, Z16
+
+	MOVQ          dst+0(FP), DI
+	MOVQ          ds+8(FP), DX
+	SHLQ          $2, DX
+	VMOVDQU32     X16, K2, (DI)
+	CMPQ          AX, $2
+	JLT           mm_next
+	VEXTRACTI32X4 $1, Z16, X17
+	VMOVDQU32     X17, K2, (DI)(DX*1)
+	CMPQ          AX, $3
+	JLT           mm_next
+	VEXTRACTI32X4 $2, Z16, X17
+	VMOVDQU32     X17, K2, (DI)(DX*2)
+	CMPQ          AX, $4
+	JLT           mm_next
+	VEXTRACTI32X4 $3, Z16, X17
+	LEAQ          (DI)(DX*2), SI
+	VMOVDQU32     X17, K2, (SI)(DX*1)
+
+mm_next:
+	LEAQ (DI)(DX*4), DI
+	MOVQ DI, dst+0(FP)
+	MOVQ x+48(FP), SI
+	MOVQ xs+56(FP), DX
+	SHLQ $3, DX               // four contexts, in bytes
+	ADDQ DX, SI
+	MOVQ SI, x+48(FP)
+	SUBQ $4, AX
+	MOVQ AX, contexts+72(FP)
+	JMP  mm_block
+
+mm_done:
+	VZEROUPPER
+	RET
+
+// MT_PAIR loads 64 columns of two weight rows (P, Q) with the column masks K1, K2 and
+// interleaves them into Z28-Z31: each int32 lane holds (w[i][j], w[i+1][j]).
+#define MT_PAIR(P, Q) \
+	VMOVDQU16.Z (P), K1, Z24; \
+	VMOVDQU16.Z 64(P), K2, Z25; \
+	VMOVDQU16.Z (Q), K1, Z26; \
+	VMOVDQU16.Z 64(Q), K2, Z27; \
+	VPUNPCKLWD  Z26, Z24, Z28; \
+	VPUNPCKHWD  Z26, Z24, Z29; \
+	VPUNPCKLWD  Z27, Z25, Z30; \
+	VPUNPCKHWD  Z27, Z25, Z31
+
+// MT_MAC adds the interleaved rows times the broadcast pair Z24 to one context's four
+// accumulators.
+#define MT_MAC(a, b, c, d) \
+	VPDPWSSD Z24, Z28, a; \
+	VPDPWSSD Z24, Z29, b; \
+	VPDPWSSD Z24, Z30, c; \
+	VPDPWSSD Z24, Z31, d
+
+// MT_PERM puts one context's accumulators back in column order (the interleave left
+// columns 0-3 | 8-11 | … in a and 4-7 | 12-15 | … in b): columns 0-15, 16-31, 32-47,
+// 48-63 in Z24-Z27.
+#define MT_PERM(a, b, c, d) \
+	VSHUFI32X4 $0x44, b, a, Z24; \
+	VSHUFI32X4 $0xd8, Z24, Z24, Z24; \
+	VSHUFI32X4 $0xee, b, a, Z25; \
+	VSHUFI32X4 $0xd8, Z25, Z25, Z25; \
+	VSHUFI32X4 $0x44, d, c, Z26; \
+	VSHUFI32X4 $0xd8, Z26, Z26, Z26; \
+	VSHUFI32X4 $0xee, d, c, Z27; \
+	VSHUFI32X4 $0xd8, Z27, Z27, Z27
+
+// MT_STORE stores one context's 64 columns in order under the dword masks K1, K3, K2,
+// K4.
+#define MT_STORE(a, b, c, d, P) \
+	MT_PERM(a, b, c, d); \
+	VMOVDQU32  Z24, K1, (P); \
+	VMOVDQU32  Z25, K3, 64(P); \
+	VMOVDQU32  Z26, K2, 128(P); \
+	VMOVDQU32  Z27, K4, 192(P)
+
+// MT_ADD64 widens one 16-column register (Z24-Z27 after MT_PERM) to int64 and adds
+// it to 16 int64 at P+off under the masks K5 (columns 0-7) and K6 (8-15).
+#define MT_ADD64(ysrc, zsrc, off, P) \
+	VPMOVSXDQ     ysrc, Z28; \
+	VEXTRACTI64X4 $1, zsrc, Y29; \
+	VPMOVSXDQ     Y29, Z29; \
+	VMOVDQU64.Z   off(P), K5, Z30; \
+	VPADDQ        Z30, Z28, Z28; \
+	VMOVDQU64     Z28, K5, off(P); \
+	VMOVDQU64.Z   off+64(P), K6, Z31; \
+	VPADDQ        Z31, Z29, Z29; \
+	VMOVDQU64     Z29, K6, off+64(P)
+
+// MT_STORE64 is MT_STORE for int64 destinations: each column's sum is sign-extended
+// and added to what dst holds.
+#define MT_STORE64(a, b, c, d, P) \
+	MT_PERM(a, b, c, d); \
+	KMOVQ    K1, K5; \
+	KSHIFTRQ $8, K1, K6; \
+	MT_ADD64(Y24, Z24, 0, P); \
+	KSHIFTRQ $16, K1, K5; \
+	KSHIFTRQ $24, K1, K6; \
+	MT_ADD64(Y25, Z25, 128, P); \
+	KSHIFTRQ $32, K1, K5; \
+	KSHIFTRQ $40, K1, K6; \
+	MT_ADD64(Y26, Z26, 256, P); \
+	KSHIFTRQ $48, K1, K5; \
+	KSHIFTRQ $56, K1, K6; \
+	MT_ADD64(Y27, Z27, 384, P)
+
+// func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide int)
+// One block of up to 64 columns (those whose bit is set in mask, a run of low bits) of
+// dst[c·ds + j] = Σ_i w[i·stride + j]·e_c[i], for every context c. Rows go in pairs:
+// a pair is loaded and interleaved once, then multiplied by the broadcast error pair
+// (e_c[i], e_c[i+1]) of five contexts (twenty accumulators); remaining contexts go one
+// at a time. Context c's pair of rows 2p, 2p+1 is the two int16 at e + c·es + p·ps
+// (ps = 2 for errors stored as rows, e_c[i] = e[c·es + i]). An odd last row pairs with
+// a zero row (and the error e_c[i] twice, so nothing past the row is read). With wide ≠ 0, dst holds int64
+// (ds in int64 elements) and each sum is sign-extended and added to it.
+TEXT ·matTMatVNNI(SB), NOSPLIT, $0-88
+	MOVQ     stride+24(FP), R12
+	SHLQ     $1, R12
+	MOVQ     rows+32(FP), R10
+	MOVQ     ps+56(FP), AX
+	SHLQ     $1, AX
+	MOVQ     AX, ps+56(FP)        // pair step in bytes
+	MOVQ     mask+72(FP), AX
+	KMOVQ    AX, K1               // words 0-31, dwords 0-15
+	KSHIFTRQ $32, K1, K2          // words 32-63, dwords 32-47
+	KSHIFTRQ $16, K1, K3          // dwords 16-31
+	KSHIFTRQ $48, K1, K4          // dwords 48-63
+
+mt_block5:
+	MOVQ contexts+64(FP), AX
+	CMPQ AX, $5
+	JLT  mt_block1
+	MOVQ e+40(FP), SI
+	MOVQ es+48(FP), DX
+	SHLQ $1, DX
+	LEAQ (SI)(DX*1), DI
+	LEAQ (DI)(DX*1), R11
+	LEAQ (R11)(DX*1), R13
+	LEAQ (R13)(DX*1), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	MOVQ   w+16(FP), R8
+	XORQ   CX, CX
+	XORQ   DX, DX
+
+mt_pairs5:
+	LEAQ 1(CX), AX
+	CMPQ AX, R10
+	JGE  mt_last5
+	LEAQ (R8)(R12*1), R9
+	MT_PAIR(R8, R9)
+	VPBROADCASTD (SI)(DX*1), Z24
+	MT_MAC(Z0, Z1, Z2, Z3)
+	VPBROADCASTD (DI)(DX*1), Z24
+	MT_MAC(Z4, Z5, Z6, Z7)
+	VPBROADCASTD (R11)(DX*1), Z24
+	MT_MAC(Z8, Z9, Z10, Z11)
+	VPBROADCASTD (R13)(DX*1), Z24
+	MT_MAC(Z12, Z13, Z14, Z15)
+	VPBROADCASTD (BX)(DX*1), Z24
+	MT_MAC(Z16, Z17, Z18, Z19)
+	LEAQ (R9)(R12*1), R8
+	ADDQ ps+56(FP), DX
+	ADDQ $2, CX
+	JMP  mt_pairs5
+
+mt_last5:
+	CMPQ CX, R10
+	JGE  mt_store5
+	MOVQ R8, R9
+	MT_PAIR(R8, R9)
+	VPXORD       Z26, Z26, Z26
+	VPUNPCKLWD   Z26, Z24, Z28
+	VPUNPCKHWD   Z26, Z24, Z29
+	VPUNPCKLWD   Z26, Z25, Z30
+	VPUNPCKHWD   Z26, Z25, Z31
+	VPBROADCASTW (SI)(DX*1), Z24
+	MT_MAC(Z0, Z1, Z2, Z3)
+	VPBROADCASTW (DI)(DX*1), Z24
+	MT_MAC(Z4, Z5, Z6, Z7)
+	VPBROADCASTW (R11)(DX*1), Z24
+	MT_MAC(Z8, Z9, Z10, Z11)
+	VPBROADCASTW (R13)(DX*1), Z24
+	MT_MAC(Z12, Z13, Z14, Z15)
+	VPBROADCASTW (BX)(DX*1), Z24
+	MT_MAC(Z16, Z17, Z18, Z19)
+
+mt_store5:
+	MOVQ dst+0(FP), DI
+	MOVQ ds+8(FP), DX
+	CMPQ wide+80(FP), $0
+	JNE  mt_wide5
+	SHLQ $2, DX
+	MT_STORE(Z0, Z1, Z2, Z3, DI)
+	ADDQ DX, DI
+	MT_STORE(Z4, Z5, Z6, Z7, DI)
+	ADDQ DX, DI
+	MT_STORE(Z8, Z9, Z10, Z11, DI)
+	ADDQ DX, DI
+	MT_STORE(Z12, Z13, Z14, Z15, DI)
+	ADDQ DX, DI
+	MT_STORE(Z16, Z17, Z18, Z19, DI)
+	ADDQ DX, DI
+	JMP  mt_next5
+
+mt_wide5:
+	SHLQ $3, DX
+	MT_STORE64(Z0, Z1, Z2, Z3, DI)
+	ADDQ DX, DI
+	MT_STORE64(Z4, Z5, Z6, Z7, DI)
+	ADDQ DX, DI
+	MT_STORE64(Z8, Z9, Z10, Z11, DI)
+	ADDQ DX, DI
+	MT_STORE64(Z12, Z13, Z14, Z15, DI)
+	ADDQ DX, DI
+	MT_STORE64(Z16, Z17, Z18, Z19, DI)
+	ADDQ DX, DI
+
+mt_next5:
+	MOVQ DI, dst+0(FP)
+	MOVQ e+40(FP), SI
+	MOVQ es+48(FP), DX
+	LEAQ (DX)(DX*4), DX
+	LEAQ (SI)(DX*2), SI
+	MOVQ SI, e+40(FP)
+	MOVQ contexts+64(FP), AX
+	SUBQ $5, AX
+	MOVQ AX, contexts+64(FP)
+	JMP  mt_block5
+
+mt_block1:
+	TESTQ AX, AX
+	JLE   mt_done
+	MOVQ  e+40(FP), SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ  w+16(FP), R8
+	XORQ  CX, CX
+	XORQ  DX, DX
+
+mt_pairs1:
+	LEAQ 1(CX), AX
+	CMPQ AX, R10
+	JGE  mt_last1
+	LEAQ (R8)(R12*1), R9
+	MT_PAIR(R8, R9)
+	VPBROADCASTD (SI)(DX*1), Z24
+	MT_MAC(Z0, Z1, Z2, Z3)
+	LEAQ (R9)(R12*1), R8
+	ADDQ ps+56(FP), DX
+	ADDQ $2, CX
+	JMP  mt_pairs1
+
+mt_last1:
+	CMPQ CX, R10
+	JGE  mt_store1
+	MOVQ R8, R9
+	MT_PAIR(R8, R9)
+	VPXORD       Z26, Z26, Z26
+	VPUNPCKLWD   Z26, Z24, Z28
+	VPUNPCKHWD   Z26, Z24, Z29
+	VPUNPCKLWD   Z26, Z25, Z30
+	VPUNPCKHWD   Z26, Z25, Z31
+	VPBROADCASTW (SI)(DX*1), Z24
+	MT_MAC(Z0, Z1, Z2, Z3)
+
+mt_store1:
+	MOVQ dst+0(FP), DI
+	MOVQ ds+8(FP), DX
+	CMPQ wide+80(FP), $0
+	JNE  mt_wide1
+	MT_STORE(Z0, Z1, Z2, Z3, DI)
+	LEAQ (DI)(DX*4), DI
+	JMP  mt_next1
+
+mt_wide1:
+	MT_STORE64(Z0, Z1, Z2, Z3, DI)
+	LEAQ (DI)(DX*8), DI
+
+mt_next1:
+	MOVQ DI, dst+0(FP)
+	MOVQ e+40(FP), SI
+	MOVQ es+48(FP), DX
+	LEAQ (SI)(DX*2), SI
+	MOVQ SI, e+40(FP)
+	MOVQ contexts+64(FP), AX
+	DECQ AX
+	MOVQ AX, contexts+64(FP)
+	JMP  mt_block1
+
+mt_done:
+	VZEROUPPER
+	RET
+
+// func peakVNNI(n int)
+// n iterations of 24 independent vpdpwssd on registers (768 int16 multiply-adds each):
+// no loads, no dependency shorter than 24 instructions, so the loop runs at the
+// processor's vpdpwssd throughput.
+TEXT ·peakVNNI(SB), NOSPLIT, $0-8
+	MOVQ   n+0(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPTERNLOGD $0xff, Z30, Z30, Z30
+	VPTERNLOGD $0xff, Z31, Z31, Z31
+	TESTQ  CX, CX
+	JLE    pk_done
+
+pk_loop:
+	VPDPWSSD Z30, Z31, Z0
+	VPDPWSSD Z30, Z31, Z1
+	VPDPWSSD Z30, Z31, Z2
+	VPDPWSSD Z30, Z31, Z3
+	VPDPWSSD Z30, Z31, Z4
+	VPDPWSSD Z30, Z31, Z5
+	VPDPWSSD Z30, Z31, Z6
+	VPDPWSSD Z30, Z31, Z7
+	VPDPWSSD Z30, Z31, Z8
+	VPDPWSSD Z30, Z31, Z9
+	VPDPWSSD Z30, Z31, Z10
+	VPDPWSSD Z30, Z31, Z11
+	VPDPWSSD Z30, Z31, Z12
+	VPDPWSSD Z30, Z31, Z13
+	VPDPWSSD Z30, Z31, Z14
+	VPDPWSSD Z30, Z31, Z15
+	VPDPWSSD Z30, Z31, Z16
+	VPDPWSSD Z30, Z31, Z17
+	VPDPWSSD Z30, Z31, Z18
+	VPDPWSSD Z30, Z31, Z19
+	VPDPWSSD Z30, Z31, Z20
+	VPDPWSSD Z30, Z31, Z21
+	VPDPWSSD Z30, Z31, Z22
+	VPDPWSSD Z30, Z31, Z23
+	DECQ     CX
+	JNZ      pk_loop
+
+pk_done:
+	VZEROUPPER
+	RET
+
+// func maxAbsVNNI(p *int16, n int) uint32
+// max |p[i]| over n ≥ 1 values, as unsigned (vpabsw maps −32768 to 0x8000).
+TEXT ·maxAbsVNNI(SB), NOSPLIT, $0-20
+	MOVQ   p+0(FP), SI
+	MOVQ   n+8(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+
+ma_loop64:
+	CMPQ      CX, $64
+	JLT       ma_loop32
+	VPABSW    (SI), Z2
+	VPABSW    64(SI), Z3
+	VPMAXUW   Z2, Z0, Z0
+	VPMAXUW   Z3, Z1, Z1
+	ADDQ      $128, SI
+	SUBQ      $64, CX
+	JMP       ma_loop64
+
+ma_loop32:
+	CMPQ    CX, $32
+	JLT     ma_tail
+	VPABSW  (SI), Z2
+	VPMAXUW Z2, Z0, Z0
+	ADDQ    $64, SI
+	SUBQ    $32, CX
+
+ma_tail:
+	TESTQ       CX, CX
+	JZ          ma_reduce
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+	KMOVD       AX, K1
+	VMOVDQU16.Z (SI), K1, Z2
+	VPABSW      Z2, Z2
+	VPMAXUW     Z2, Z1, Z1
+
+ma_reduce:
+	VPMAXUW       Z1, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPMAXUW       Y1, Y0, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPMAXUW       X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPMAXUW       X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPMAXUW       X1, X0, X0
+	VPSRLD        $16, X0, X1
+	VPMAXUW       X1, X0, X0
+	VMOVD         X0, AX
+	ANDL          $0xffff, AX
+	MOVL          AX, ret+16(FP)
+	VZEROUPPER
+	RET
