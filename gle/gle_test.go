@@ -222,8 +222,19 @@ func TestStepDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// TestKernelsMatchLoops: the BLAS kernels agree with the plain loops.
+// TestKernelsMatchLoops: the fast kernels (AVX-512 where the CPU has it, else BLAS)
+// agree with the plain loops to rounding, on shapes around the AVX-512 kernel's blocks
+// (4 rows, 32 columns).
 func TestKernelsMatchLoops(t *testing.T) {
+	saved := useAVX512
+	defer func() { useAVX512 = saved }()
+	for _, fast := range []bool{false, saved} {
+		useAVX512 = fast
+		kernelsMatchLoops(t)
+	}
+}
+
+func kernelsMatchLoops(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	randv := func(k int) []float64 {
 		v := make([]float64, k)
@@ -232,12 +243,12 @@ func TestKernelsMatchLoops(t *testing.T) {
 		}
 		return v
 	}
-	for _, sh := range [][3]int{{1, 3, 2}, {100, 53, 53}, {7, 64, 10}} {
+	for _, sh := range [][3]int{{1, 3, 2}, {100, 53, 53}, {7, 64, 10}, {2, 5, 33}, {3, 65, 64}, {4, 1, 1}, {5, 33, 32}, {6, 31, 97}, {13, 10, 53}} {
 		c, src, tgt := sh[0], sh[1], sh[2]
 		r, w, e := randv(c*src), randv(tgt*src), randv(c*tgt)
 		s0 := randv(c * tgt)
 		s1 := append([]float64(nil), s0...)
-		addRWt(s0, r, w, c, src, tgt)
+		addRWt(s0, r, w, make([]float64, len(w)), c, src, tgt)
 		addRWtLoop(s1, r, w, c, src, tgt)
 		b0, b1 := make([]float64, c*src), make([]float64, c*src)
 		setEW(b0, e, w, c, tgt, src)
@@ -248,7 +259,7 @@ func TestKernelsMatchLoops(t *testing.T) {
 		for _, pair := range [][2][]float64{{s0, s1}, {b0, b1}, {g0, g1}} {
 			for i := range pair[0] {
 				if d := math.Abs(pair[0][i] - pair[1][i]); d > 1e-12*(1+math.Abs(pair[1][i])) {
-					t.Fatalf("shape %v: kernels differ by %g at %d", sh, d, i)
+					t.Fatalf("shape %v (AVX-512 %v): kernels differ by %g at %d", sh, useAVX512, d, i)
 				}
 			}
 		}

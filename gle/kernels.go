@@ -6,15 +6,29 @@ import (
 )
 
 // The three matrix products of a step, each with a plain loop (the reference, fastest
-// for small layers) and a gonum BLAS twin used when the product is large. Matrices are
-// row-major: R, E are C × n (one row per context), W is tgt × src.
+// for small layers without AVX-512) and fast twins: the AVX-512 kernel gemm where the
+// CPU has it, else gonum's BLAS when the product is large. Matrices are row-major: R,
+// E are C × n (one row per context), W is tgt × src. The twins sum in another order
+// than the loops, so they agree to rounding, not bit for bit (TestKernelsMatchLoops);
+// each is deterministic.
 
 // blasMin is the number of multiply-adds from which the BLAS kernels are used.
 const blasMin = 4096
 
-// addRWt adds R·Wᵀ to S: S[c][i] += Σ_j W[i][j]·R[c][j]. R is C×src, S is C×tgt.
-func addRWt(s, r, w []float64, c, src, tgt int) {
-	if c*src*tgt >= blasMin {
+// gemmMinRows is the number of rows (contexts) from which addRWt transposes W for the
+// AVX-512 kernel: below it, the transpose costs more than the dot products it saves.
+const gemmMinRows = 4
+
+// addRWt adds R·Wᵀ to S: S[c][i] += Σ_j W[i][j]·R[c][j]. R is C×src, S is C×tgt. wt is
+// scratch of src·tgt values (Wᵀ for the AVX-512 kernel; nil never takes that path).
+func addRWt(s, r, w, wt []float64, c, src, tgt int) {
+	if c >= gemmMinRows && len(wt) >= src*tgt && useAVX512 {
+		transpose(wt, w, tgt, src)
+		if gemm(c, tgt, src, r, src, 1, wt, tgt, s, tgt, true) {
+			return
+		}
+	}
+	if c*src*tgt >= blasMin && !useAVX512 {
 		blas64.Gemm(blas.NoTrans, blas.Trans, 1,
 			blas64.General{Rows: c, Cols: src, Stride: src, Data: r},
 			blas64.General{Rows: tgt, Cols: src, Stride: src, Data: w},
@@ -22,6 +36,17 @@ func addRWt(s, r, w []float64, c, src, tgt int) {
 		return
 	}
 	addRWtLoop(s, r, w, c, src, tgt)
+}
+
+// transpose sets dst (cols × rows) to the transpose of src (rows × cols).
+func transpose(dst, src []float64, rows, cols int) {
+	dst = dst[:rows*cols]
+	for i := range rows {
+		row := src[i*cols : (i+1)*cols]
+		for j, v := range row {
+			dst[j*rows+i] = v
+		}
+	}
 }
 
 func addRWtLoop(s, r, w []float64, c, src, tgt int) {
@@ -41,6 +66,9 @@ func addRWtLoop(s, r, w []float64, c, src, tgt int) {
 
 // setEW sets B = E·W: B[c][j] = Σ_i E[c][i]·W[i][j]. E is C×tgt, B is C×src.
 func setEW(b, e, w []float64, c, tgt, src int) {
+	if gemm(c, src, tgt, e, tgt, 1, w, src, b, src, false) {
+		return
+	}
 	if c*src*tgt >= blasMin {
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
 			blas64.General{Rows: c, Cols: tgt, Stride: tgt, Data: e},
@@ -70,6 +98,14 @@ func setEWLoop(b, e, w []float64, c, tgt, src int) {
 
 // setEtR sets G = alpha·Eᵀ·R: G[i][j] = alpha·Σ_c E[c][i]·R[c][j]. G is tgt×src.
 func setEtR(g []float64, alpha float64, e, r []float64, c, tgt, src int) {
+	if gemm(tgt, src, c, e, 1, tgt, r, src, g, src, false) {
+		if alpha != 1 {
+			for i := range g[:tgt*src] {
+				g[i] *= alpha
+			}
+		}
+		return
+	}
 	if c*src*tgt >= blasMin {
 		blas64.Gemm(blas.Trans, blas.NoTrans, alpha,
 			blas64.General{Rows: c, Cols: tgt, Stride: tgt, Data: e},

@@ -117,6 +117,7 @@ type Projection struct {
 	EBottom []float64
 
 	eNext []float64
+	wT    []float64 // scratch: Wᵀ for the forward product's fast kernel
 }
 
 // Moments is an optimizer's state for one parameter array: Adam's first and second
@@ -212,6 +213,9 @@ func New(net *network.Network, params *network.Params, contexts int) (*Net, erro
 		src, tgt := n.Populations[si], n.Populations[ti]
 		pr := &Projection{Index: pi, Source: src, Target: tgt, Plastic: net.Projections[pi].IsPlastic(), W: n.Params.Weights[pi], Mask: net.MaskOf(pi)}
 		pr.EBottom, pr.eNext = f(src.Size), f(src.Size)
+		if useAVX512 && contexts >= gemmMinRows {
+			pr.wT = make([]float64, len(pr.W))
+		}
 		if n.learnW && pr.Plastic {
 			pr.WGrad, pr.WOpt = make([]float64, len(pr.W)), moments(len(pr.W))
 		}
@@ -369,23 +373,7 @@ func (n *Net) step(x, y []float64, hasTarget bool) error {
 			}
 		}
 		// Error neurons.
-		for k, e := range p.eIn {
-			p.InstE[k] = p.RPrime[k] * e
-		}
-		if n.errorsInst {
-			copy(p.EBreve, p.InstE)
-			copy(p.V, p.InstE)
-		} else {
-			for c := range C {
-				off := c * size
-				for i := range size {
-					k := off + i
-					vdot := (p.InstE[k] - p.V[k]) / p.TauR[i]
-					p.EBreve[k] = p.V[k] + p.TauM[i]*vdot
-					p.V[k] += dt * vdot
-				}
-			}
-		}
+		p.errorNeurons(C, dt, n.errorsInst)
 		// Input drive s = Σ W r_source + b, from committed rates.
 		if p.B != nil {
 			for c := range C {
@@ -395,19 +383,10 @@ func (n *Net) step(x, y []float64, hasTarget bool) error {
 			clear(p.s)
 		}
 		for _, q := range p.Incoming {
-			addRWt(p.s, q.Source.R, q.W, C, q.Source.Size, size)
+			addRWt(p.s, q.Source.R, q.W, q.wT, C, q.Source.Size, size)
 		}
 		// Representation neurons.
-		for c := range C {
-			off := c * size
-			for i := range size {
-				k := off + i
-				udot := (p.s[k] + p.Gamma*p.EBreve[k] - p.U[k]) / p.TauM[i]
-				p.UDot[k] = udot
-				p.UBreve[k] = p.U[k] + p.TauR[i]*udot
-				p.U[k] += dt * udot
-			}
-		}
+		p.representationNeurons(C, dt)
 		p.act.apply(p.UBreve, p.rNext, p.RPrime)
 	}
 
@@ -450,6 +429,56 @@ func (n *Net) step(x, y []float64, hasTarget bool) error {
 		n.optimize()
 	}
 	return nil
+}
+
+// errorNeurons sets inst_e = r′ ⊙ ε_in and steps the error neurons: prospective,
+//
+//	v̇ = (inst_e − v)/τr;  ĕ = v + τm·v̇;  v ← v + dt·v̇,
+//
+// or instantaneous (ĕ = v = inst_e). Per context on slices of exactly one context, so
+// that the compiler drops the bounds checks; the arithmetic is the spec's, in its order.
+func (p *Population) errorNeurons(C int, dt float64, instantaneous bool) {
+	size := p.Size
+	tauR, tauM := p.TauR[:size], p.TauM[:size]
+	for c := range C {
+		off := c * size
+		ein, rp := p.eIn[off:off+size], p.RPrime[off:off+size]
+		ie, v, eb := p.InstE[off:off+size], p.V[off:off+size], p.EBreve[off:off+size]
+		if instantaneous {
+			for i, e := range ein {
+				x := rp[i] * e
+				ie[i], eb[i], v[i] = x, x, x
+			}
+			continue
+		}
+		for i, e := range ein {
+			x := rp[i] * e
+			ie[i] = x
+			vdot := (x - v[i]) / tauR[i]
+			eb[i] = v[i] + tauM[i]*vdot
+			v[i] += dt * vdot
+		}
+	}
+}
+
+// representationNeurons steps the membranes from the drive s:
+//
+//	u̇ = (s + γĕ − u)/τm;  ŭ = u + τr·u̇;  u ← u + dt·u̇.
+func (p *Population) representationNeurons(C int, dt float64) {
+	size := p.Size
+	tauR, tauM := p.TauR[:size], p.TauM[:size]
+	g := p.Gamma
+	for c := range C {
+		off := c * size
+		s, eb, u := p.s[off:off+size], p.EBreve[off:off+size], p.U[off:off+size]
+		ud, ub := p.UDot[off:off+size], p.UBreve[off:off+size]
+		for i, si := range s {
+			udot := (si + g*eb[i] - u[i]) / tauM[i]
+			ud[i] = udot
+			ub[i] = u[i] + tauR[i]*udot
+			u[i] += dt * udot
+		}
+	}
 }
 
 // meanOverContexts sets g[i] = alpha·Σ_c a[c][i]·b[c][i] (b nil: 1).
