@@ -2,7 +2,10 @@
 
 package fixedpoint
 
-import "unsafe"
+import (
+	"sync"
+	"unsafe"
+)
 
 //go:noescape
 func matMatVNNI(dst *int32, ds int, w0, w1, w2, w3 *int16, x *int16, xs int, cols, contexts int, rowMask uint64)
@@ -12,6 +15,9 @@ func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int1
 
 //go:noescape
 func maxAbsVNNI(p *int16, n int) uint32
+
+//go:noescape
+func pairWordsVNNI(d *int32, lo, hi *int16, n int)
 
 // matMat: four rows of w at a time against every context (asm: four contexts at a
 // time, sixteen dot products sharing eight loads per 32 columns).
@@ -77,6 +83,9 @@ const (
 	outerMinChunk = 8
 )
 
+// outerScratch holds OuterSum's error pairs, one array per concurrent call.
+var outerScratch = sync.Pool{New: func() any { return new([outerRowsVNNI * outerCtxVNNI / 2]int32) }}
+
 // outerSumVNNI is OuterSum as MatTMat: dst[i][j] = Σ_c b[c][j]·a[c][i], with the
 // contexts as the weight rows (paired for vpdpwssd) and each output row i a
 // "context" whose error pairs are (a[c][i], a[c+1][i]). The int32 sums are exact, not just wrapped: the
@@ -95,16 +104,18 @@ func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts in
 		return false // widening every few contexts costs more than the int64 products
 	}
 	k = min(k, outerCtxVNNI)
-	for i := range rows {
-		clear(dst[i*stride : i*stride+cols])
-	}
-	// a2 holds, for one block of output rows and one chunk of contexts, the pairs
-	// (a[c][i], a[c+1][i]) the kernel broadcasts: pair p of row i at p·ri + i.
-	var a2 [outerRowsVNNI * outerCtxVNNI / 2]int32
+	a2 := outerScratch.Get().(*[outerRowsVNNI * outerCtxVNNI / 2]int32)
+	defer outerScratch.Put(a2)
 	for c0 := 0; c0 < contexts; c0 += k {
 		kc := min(k, contexts-c0)
+		mode := 1 // add this chunk's sums
+		if c0 == 0 {
+			mode = 2 // the first chunk sets dst
+		}
 		for i0 := 0; i0 < rows; i0 += outerRowsVNNI {
 			ri := min(outerRowsVNNI, rows-i0)
+			// a2 holds the pairs (a[c][i], a[c+1][i]) the kernel broadcasts: pair p
+			// of row i0+i at p·ri + i.
 			for p := 0; p < kc; p += 2 {
 				d := a2[p/2*ri : p/2*ri+ri]
 				lo := a[(c0+p)*rows+i0 : (c0+p)*rows+i0+ri]
@@ -114,14 +125,11 @@ func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts in
 					}
 					continue
 				}
-				hi := a[(c0+p+1)*rows+i0 : (c0+p+1)*rows+i0+ri]
-				for i, v := range lo {
-					d[i] = int32(uint16(v)) | int32(hi[i])<<16
-				}
+				pairWordsVNNI(&d[0], &lo[0], &a[(c0+p+1)*rows+i0], ri)
 			}
 			e := (*int16)(unsafe.Pointer(&a2[0]))
 			for j := 0; j < cols; j += 64 {
-				matTMatVNNI(unsafe.Pointer(&dst[i0*stride+j]), stride, &b[c0*cols+j], cols, kc, e, 2, 2*ri, ri, colMask(j, cols), 1)
+				matTMatVNNI(unsafe.Pointer(&dst[i0*stride+j]), stride, &b[c0*cols+j], cols, kc, e, 2, 2*ri, ri, colMask(j, cols), mode)
 			}
 		}
 	}

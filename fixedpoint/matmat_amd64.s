@@ -262,34 +262,40 @@ mm_done:
 	VMOVDQU32  Z26, K2, 128(P); \
 	VMOVDQU32  Z27, K4, 192(P)
 
-// MT_ADD64 widens one 16-column register (Z24-Z27 after MT_PERM) to int64 and adds
-// it to 16 int64 at P+off under the masks K5 (columns 0-7) and K6 (8-15).
+// MT_ADD64 widens one 16-column register (Z24-Z27 after MT_PERM) to int64, adds what
+// P+off holds under K3 (columns 0-7) and K4 (8-15) (zero-masked: nothing when setting)
+// and stores under K5 and K6.
 #define MT_ADD64(ysrc, zsrc, off, P) \
 	VPMOVSXDQ     ysrc, Z28; \
 	VEXTRACTI64X4 $1, zsrc, Y29; \
 	VPMOVSXDQ     Y29, Z29; \
-	VMOVDQU64.Z   off(P), K5, Z30; \
+	VMOVDQU64.Z   off(P), K3, Z30; \
 	VPADDQ        Z30, Z28, Z28; \
 	VMOVDQU64     Z28, K5, off(P); \
-	VMOVDQU64.Z   off+64(P), K6, Z31; \
+	VMOVDQU64.Z   off+64(P), K4, Z31; \
 	VPADDQ        Z31, Z29, Z29; \
 	VMOVDQU64     Z29, K6, off+64(P)
 
+// MT_HALVES sets the store masks K5, K6 of columns s…s+7 and s+8…s+15 from K1, and
+// the read-back masks K3, K4 = K5, K6 and K7 (all ones when adding, zero when setting).
+#define MT_HALVES(s, s8) \
+	KSHIFTRQ $s, K1, K5; \
+	KSHIFTRQ $s8, K1, K6; \
+	KANDQ    K7, K5, K3; \
+	KANDQ    K7, K6, K4
+
 // MT_STORE64 is MT_STORE for int64 destinations: each column's sum is sign-extended
-// and added to what dst holds.
+// and added to what dst holds (or replaces it). It uses K3 and K4, which the int32
+// stores need: a call stores one width only.
 #define MT_STORE64(a, b, c, d, P) \
 	MT_PERM(a, b, c, d); \
-	KMOVQ    K1, K5; \
-	KSHIFTRQ $8, K1, K6; \
+	MT_HALVES(0, 8); \
 	MT_ADD64(Y24, Z24, 0, P); \
-	KSHIFTRQ $16, K1, K5; \
-	KSHIFTRQ $24, K1, K6; \
+	MT_HALVES(16, 24); \
 	MT_ADD64(Y25, Z25, 128, P); \
-	KSHIFTRQ $32, K1, K5; \
-	KSHIFTRQ $40, K1, K6; \
+	MT_HALVES(32, 40); \
 	MT_ADD64(Y26, Z26, 256, P); \
-	KSHIFTRQ $48, K1, K5; \
-	KSHIFTRQ $56, K1, K6; \
+	MT_HALVES(48, 56); \
 	MT_ADD64(Y27, Z27, 384, P)
 
 // func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide int)
@@ -299,8 +305,9 @@ mm_done:
 // (e_c[i], e_c[i+1]) of five contexts (twenty accumulators); remaining contexts go one
 // at a time. Context c's pair of rows 2p, 2p+1 is the two int16 at e + c·es + p·ps
 // (ps = 2 for errors stored as rows, e_c[i] = e[c·es + i]). An odd last row pairs with
-// a zero row (and the error e_c[i] twice, so nothing past the row is read). With wide ≠ 0, dst holds int64
-// (ds in int64 elements) and each sum is sign-extended and added to it.
+// a zero row (and the error e_c[i] twice, so nothing past the row is read). wide 0
+// stores int32 sums; wide 1 and 2 treat dst as int64 (ds in int64 elements) and add
+// each sign-extended sum to it (1) or store it (2).
 TEXT ·matTMatVNNI(SB), NOSPLIT, $0-88
 	MOVQ     stride+24(FP), R12
 	SHLQ     $1, R12
@@ -313,6 +320,10 @@ TEXT ·matTMatVNNI(SB), NOSPLIT, $0-88
 	KSHIFTRQ $32, K1, K2          // words 32-63, dwords 32-47
 	KSHIFTRQ $16, K1, K3          // dwords 16-31
 	KSHIFTRQ $48, K1, K4          // dwords 48-63
+	KXORQ    K7, K7, K7
+	CMPQ     wide+80(FP), $1
+	JNE      mt_block5
+	KXNORQ   K7, K7, K7           // int64 sums are added to dst
 
 mt_block5:
 	MOVQ contexts+64(FP), AX
@@ -564,6 +575,46 @@ pk_loop:
 	JNZ      pk_loop
 
 pk_done:
+	VZEROUPPER
+	RET
+
+// func pairWordsVNNI(d *int32, lo, hi *int16, n int)
+// d[i] = uint16(lo[i]) | hi[i]<<16 for i < n: the int32 pairs (lo, hi) vpdpwssd
+// multiplies, sixteen at a time, the tail under a mask.
+TEXT ·pairWordsVNNI(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DX
+	MOVQ lo+8(FP), SI
+	MOVQ hi+16(FP), DI
+	MOVQ n+24(FP), CX
+
+pw_loop:
+	CMPQ      CX, $16
+	JLT       pw_tail
+	VPMOVZXWD (SI), Z0
+	VPMOVSXWD (DI), Z1
+	VPSLLD    $16, Z1, Z1
+	VPORD     Z1, Z0, Z0
+	VMOVDQU32 Z0, (DX)
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	ADDQ      $64, DX
+	SUBQ      $16, CX
+	JMP       pw_loop
+
+pw_tail:
+	TESTQ       CX, CX
+	JZ          pw_done
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+	KMOVW       AX, K1
+	VPMOVZXWD.Z (SI), K1, Z0
+	VPMOVSXWD.Z (DI), K1, Z1
+	VPSLLD      $16, Z1, Z1
+	VPORD       Z1, Z0, Z0
+	VMOVDQU32   Z0, K1, (DX)
+
+pw_done:
 	VZEROUPPER
 	RET
 
