@@ -219,7 +219,7 @@ other on random and edge inputs.
 | MatMat(dst, ds, w, x) | dst[c·ds+i] = Σ_j w(i, j)·x(c, j): the forward read of C contexts at once (x a Mat of C rows); each weight loaded serves several contexts |
 | MatTMat(dst, ds, w, e) | dst[c·ds+j] = Σ_i w(i, j)·e(c, i): the backward read of C contexts at once |
 | OuterUpdate(w, stride, a, b, C, p) | the weight update below |
-| OuterSum(dst, stride, a, b, C) | dst[i·stride+j] = Σ_c a[c][i]·b[c][j] exactly in int64: the gradient summed over contexts, for optimizers with their own state; the VNNI path sums chunks of k contexts in int32, k·max\|a\|·max\|b\| < 2^31, so it is exact, not wrapped |
+| OuterSum(dst, stride, a, b, C) | dst[i·stride+j] = Σ_c a[c][i]·b[c][j] exactly in int64: the gradient summed over contexts, for optimizers with their own state; the VNNI path sums up to 256 contexts in int32 at a time, splitting a into its high and low bytes when such a sum could leave int32, so it is exact, not wrapped |
 
 The weight update for C contexts (a is C×rows, b is C×cols), per synapse (i, j):
 

@@ -143,7 +143,8 @@ func outerSum(dst []int64, stride int, a, b []int16, rows, cols, contexts int) {
 		outerSumGo(dst, stride, a, b, rows, cols, contexts)
 		return
 	}
-	if rows > 0 && outerSumVNNI(dst, stride, a, b, rows, cols, contexts) {
+	if rows > 0 {
+		outerSumVNNI(dst, stride, a, b, rows, cols, contexts)
 		return
 	}
 	for i := 0; i < rows; i++ {

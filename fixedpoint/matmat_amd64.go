@@ -11,13 +11,16 @@ import (
 func matMatVNNI(dst *int32, ds int, w0, w1, w2, w3 *int16, x *int16, xs int, cols, contexts int, rowMask uint64)
 
 //go:noescape
-func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide int)
+func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide, shift int)
 
 //go:noescape
 func maxAbsVNNI(p *int16, n int) uint32
 
 //go:noescape
 func pairWordsVNNI(d *int32, lo, hi *int16, n int)
+
+//go:noescape
+func pairSplitVNNI(dl, dh *int32, lo, hi *int16, n int)
 
 // matMat: four rows of w at a time against every context (asm: four contexts at a
 // time, sixteen dot products sharing eight loads per 32 columns).
@@ -52,7 +55,7 @@ func matTMat(dst []int32, dstStride int, w, e Mat) {
 		return
 	}
 	for j := 0; j < cols; j += 64 {
-		matTMatVNNI(unsafe.Pointer(&dst[j]), dstStride, &w.Data[j], w.Stride, rows, &e.Data[0], e.Stride, 2, C, colMask(j, cols), 0)
+		matTMatVNNI(unsafe.Pointer(&dst[j]), dstStride, &w.Data[j], w.Stride, rows, &e.Data[0], e.Stride, 2, C, colMask(j, cols), 0, 0)
 	}
 }
 
@@ -75,37 +78,33 @@ func maxAbs(s []int16) int64 {
 	return int64(maxAbsVNNI(&s[0], len(s)))
 }
 
-// Chunks of OuterSum's VNNI path: output rows per transposed block of a, and
-// contexts per chunk (at most; fewer when the int32 sums could overflow).
+// Chunks of OuterSum's VNNI path: output rows per block of error pairs, and contexts
+// per chunk.
 const (
 	outerRowsVNNI = 20
 	outerCtxVNNI  = 256
-	outerMinChunk = 8
 )
 
-// outerScratch holds OuterSum's error pairs, one array per concurrent call.
-var outerScratch = sync.Pool{New: func() any { return new([outerRowsVNNI * outerCtxVNNI / 2]int32) }}
+// outerScratch holds OuterSum's error pairs, one array per concurrent call: the pairs
+// of a, or of its low and high bytes.
+type outerPairs [2][outerRowsVNNI * outerCtxVNNI / 2]int32
+
+var outerScratch = sync.Pool{New: func() any { return new(outerPairs) }}
 
 // outerSumVNNI is OuterSum as MatTMat: dst[i][j] = Σ_c b[c][j]·a[c][i], with the
 // contexts as the weight rows (paired for vpdpwssd) and each output row i a
-// "context" whose error pairs are (a[c][i], a[c+1][i]). The int32 sums are exact, not just wrapped: the
-// contexts are taken in chunks of k, with k·max|a|·max|b| < 2^31, and each chunk's
-// sums are sign-extended and added to dst. It reports false, doing nothing, when the
-// chunks would be shorter than outerMinChunk (operands near ±2^15 on both sides).
-func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts int) bool {
-	k := contexts
-	if p := maxAbs(a) * maxAbs(b); p > 0 {
-		k = min(k, int((1<<31-1)/p))
-	}
-	if k < contexts {
-		k &^= 1 // chunks of whole context pairs
-	}
-	if k < min(contexts, outerMinChunk) {
-		return false // widening every few contexts costs more than the int64 products
-	}
-	k = min(k, outerCtxVNNI)
-	a2 := outerScratch.Get().(*[outerRowsVNNI * outerCtxVNNI / 2]int32)
-	defer outerScratch.Put(a2)
+// "context" whose error pairs are (a[c][i], a[c+1][i]), in chunks of up to 256
+// contexts whose int32 sums are sign-extended and added into dst. The sums are exact,
+// not just wrapped: when a chunk's sum could leave int32 (256·max|a|·max|b| ≥ 2^31),
+// a is split into its high and low bytes, a = 2^8·(a >> 8) + (a & 255), whose
+// products with b stay below 2^22 and 2^23, and the two passes are added, the high
+// one shifted by 8.
+func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts int) {
+	k := min(contexts, outerCtxVNNI)
+	split := int64(k)*maxAbs(a)*maxAbs(b) > 1<<31-1
+	sc := outerScratch.Get().(*outerPairs)
+	defer outerScratch.Put(sc)
+	lo, hi := &sc[0], &sc[1]
 	for c0 := 0; c0 < contexts; c0 += k {
 		kc := min(k, contexts-c0)
 		mode := 1 // add this chunk's sums
@@ -114,26 +113,36 @@ func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts in
 		}
 		for i0 := 0; i0 < rows; i0 += outerRowsVNNI {
 			ri := min(outerRowsVNNI, rows-i0)
-			// a2 holds the pairs (a[c][i], a[c+1][i]) the kernel broadcasts: pair p
-			// of row i0+i at p·ri + i.
+			// The pairs the kernel broadcasts: pair p of row i0+i at p·ri + i.
 			for p := 0; p < kc; p += 2 {
-				d := a2[p/2*ri : p/2*ri+ri]
-				lo := a[(c0+p)*rows+i0 : (c0+p)*rows+i0+ri]
-				if p+1 == kc {
-					for i, v := range lo {
-						d[i] = int32(uint16(v))
+				first := a[(c0+p)*rows+i0 : (c0+p)*rows+i0+ri]
+				dl, dh := lo[p/2*ri:p/2*ri+ri], hi[p/2*ri:p/2*ri+ri]
+				switch {
+				case p+1 < kc && split:
+					pairSplitVNNI(&dl[0], &dh[0], &first[0], &a[(c0+p+1)*rows+i0], ri)
+				case p+1 < kc:
+					pairWordsVNNI(&dl[0], &first[0], &a[(c0+p+1)*rows+i0], ri)
+				case split: // the odd last context pairs with zero
+					for i, v := range first {
+						dl[i], dh[i] = int32(v&255), int32(uint16(v>>8))
 					}
-					continue
+				default:
+					for i, v := range first {
+						dl[i] = int32(uint16(v))
+					}
 				}
-				pairWordsVNNI(&d[0], &lo[0], &a[(c0+p+1)*rows+i0], ri)
 			}
-			e := (*int16)(unsafe.Pointer(&a2[0]))
+			el, eh := (*int16)(unsafe.Pointer(&lo[0])), (*int16)(unsafe.Pointer(&hi[0]))
 			for j := 0; j < cols; j += 64 {
-				matTMatVNNI(unsafe.Pointer(&dst[i0*stride+j]), stride, &b[c0*cols+j], cols, kc, e, 2, 2*ri, ri, colMask(j, cols), mode)
+				d := unsafe.Pointer(&dst[i0*stride+j])
+				w := &b[c0*cols+j]
+				matTMatVNNI(d, stride, w, cols, kc, el, 2, 2*ri, ri, colMask(j, cols), mode, 0)
+				if split {
+					matTMatVNNI(d, stride, w, cols, kc, eh, 2, 2*ri, ri, colMask(j, cols), 1, 8)
+				}
 			}
 		}
 	}
-	return true
 }
 
 func peakLoop(n int) int64 {

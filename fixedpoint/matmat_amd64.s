@@ -262,13 +262,16 @@ mm_done:
 	VMOVDQU32  Z26, K2, 128(P); \
 	VMOVDQU32  Z27, K4, 192(P)
 
-// MT_ADD64 widens one 16-column register (Z24-Z27 after MT_PERM) to int64, adds what
+// MT_ADD64 widens one 16-column register (Z24-Z27 after MT_PERM) to int64, shifts it
+// left by X20's count, adds what
 // P+off holds under K3 (columns 0-7) and K4 (8-15) (zero-masked: nothing when setting)
 // and stores under K5 and K6.
 #define MT_ADD64(ysrc, zsrc, off, P) \
 	VPMOVSXDQ     ysrc, Z28; \
 	VEXTRACTI64X4 $1, zsrc, Y29; \
 	VPMOVSXDQ     Y29, Z29; \
+	VPSLLQ        X20, Z28, Z28; \
+	VPSLLQ        X20, Z29, Z29; \
 	VMOVDQU64.Z   off(P), K3, Z30; \
 	VPADDQ        Z30, Z28, Z28; \
 	VMOVDQU64     Z28, K5, off(P); \
@@ -298,7 +301,7 @@ mm_done:
 	MT_HALVES(48, 56); \
 	MT_ADD64(Y27, Z27, 384, P)
 
-// func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide int)
+// func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide, shift int)
 // One block of up to 64 columns (those whose bit is set in mask, a run of low bits) of
 // dst[c·ds + j] = Σ_i w[i·stride + j]·e_c[i], for every context c. Rows go in pairs:
 // a pair is loaded and interleaved once, then multiplied by the broadcast error pair
@@ -307,8 +310,8 @@ mm_done:
 // (ps = 2 for errors stored as rows, e_c[i] = e[c·es + i]). An odd last row pairs with
 // a zero row (and the error e_c[i] twice, so nothing past the row is read). wide 0
 // stores int32 sums; wide 1 and 2 treat dst as int64 (ds in int64 elements) and add
-// each sign-extended sum to it (1) or store it (2).
-TEXT ·matTMatVNNI(SB), NOSPLIT, $0-88
+// each sign-extended sum, shifted left by shift, to it (1) or store it (2).
+TEXT ·matTMatVNNI(SB), NOSPLIT, $0-96
 	MOVQ     stride+24(FP), R12
 	SHLQ     $1, R12
 	MOVQ     rows+32(FP), R10
@@ -320,6 +323,8 @@ TEXT ·matTMatVNNI(SB), NOSPLIT, $0-88
 	KSHIFTRQ $32, K1, K2          // words 32-63, dwords 32-47
 	KSHIFTRQ $16, K1, K3          // dwords 16-31
 	KSHIFTRQ $48, K1, K4          // dwords 48-63
+	MOVQ     shift+88(FP), AX
+	VMOVQ    AX, X20              // the int64 sums' left shift
 	KXORQ    K7, K7, K7
 	CMPQ     wide+80(FP), $1
 	JNE      mt_block5
@@ -615,6 +620,66 @@ pw_tail:
 	VMOVDQU32   Z0, K1, (DX)
 
 pw_done:
+	VZEROUPPER
+	RET
+
+// SPLIT_PAIRS makes Z2 = low-byte pairs and Z4 = high-byte pairs of the words in Z0
+// (first of each pair) and Z1 (second), with Z30 = 255 and Z31 = 0xffff.
+#define SPLIT_PAIRS \
+	VPANDD Z30, Z0, Z2; \
+	VPANDD Z30, Z1, Z3; \
+	VPSLLD $16, Z3, Z3; \
+	VPORD  Z3, Z2, Z2; \
+	VPSRAD $8, Z0, Z4; \
+	VPANDD Z31, Z4, Z4; \
+	VPSRAD $8, Z1, Z5; \
+	VPSLLD $16, Z5, Z5; \
+	VPORD  Z5, Z4, Z4
+
+// func pairSplitVNNI(dl, dh *int32, lo, hi *int16, n int)
+// dl[i] = (lo[i] & 255) | (hi[i] & 255)<<16 and dh[i] = uint16(lo[i] >> 8) |
+// (hi[i] >> 8)<<16 for i < n: the pairs of low (unsigned) and high (signed) bytes, so
+// that a = (a >> 8)·2^8 + (a & 255) multiplies in two passes with products below 2^23.
+TEXT ·pairSplitVNNI(SB), NOSPLIT, $0-40
+	MOVQ dl+0(FP), DX
+	MOVQ dh+8(FP), BX
+	MOVQ lo+16(FP), SI
+	MOVQ hi+24(FP), DI
+	MOVQ n+32(FP), CX
+	MOVL $255, AX
+	VPBROADCASTD AX, Z30
+	MOVL $0xffff, AX
+	VPBROADCASTD AX, Z31
+
+ps_loop:
+	CMPQ CX, $16
+	JLT  ps_tail
+	VPMOVSXWD (SI), Z0
+	VPMOVSXWD (DI), Z1
+	SPLIT_PAIRS
+	VMOVDQU32 Z2, (DX)
+	VMOVDQU32 Z4, (BX)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $64, DX
+	ADDQ $64, BX
+	SUBQ $16, CX
+	JMP  ps_loop
+
+ps_tail:
+	TESTQ CX, CX
+	JZ    ps_done
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K1
+	VPMOVSXWD.Z (SI), K1, Z0
+	VPMOVSXWD.Z (DI), K1, Z1
+	SPLIT_PAIRS
+	VMOVDQU32 Z2, K1, (DX)
+	VMOVDQU32 Z4, K1, (BX)
+
+ps_done:
 	VZEROUPPER
 	RET
 

@@ -199,9 +199,10 @@ func bounded(r *rand.Rand, n int, m int) []int16 {
 	return s
 }
 
-// OuterSum's VNNI path sums chunks of contexts in int32 and widens them: operands of
-// every magnitude give chunks of every length, from pairs to all contexts at once, and
-// the result stays exact where the sums leave int32's range.
+// OuterSum's VNNI path sums chunks of up to 256 contexts in int32 and widens them,
+// splitting the first operand into bytes when a chunk's sum could leave int32:
+// operands of every magnitude, context counts across chunk boundaries and odd ones,
+// and the result stays exact where the sums leave int32's range.
 func TestOuterSumChunks(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(27, 28))
