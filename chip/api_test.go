@@ -157,6 +157,9 @@ func TestProbes(t *testing.T) {
 // TestStepDoesNotAllocate: a step (with learning, probes, several workers) allocates
 // nothing.
 func TestStepDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on synchronisation; run without -race")
+	}
 	for _, workers := range []int{1, 2} {
 		p := mapSmall(t, variants[1], 4, chiptest.Options{})
 		c, err := chip.New(p, chip.WithWorkers(workers))

@@ -1,0 +1,5 @@
+//go:build !race
+
+package chip_test
+
+const raceEnabled = false
