@@ -85,7 +85,7 @@ type neuronPlan struct {
 	dS, dGE, dUB, dU, dPhi                 int
 	errSR                                  bool // ĕ rounds onto the bus stochastically
 	dBack                                  int  // Σ Wᵀĕ into eps_in
-	fastBack                               bool // dBack ≥ 1 and eps_in half-even, saturating
+	fastBack                               bool // |dBack| ≤ 62 and eps_in half-even, saturating
 	fmr, fdtr, frm, fdtm                   int
 }
 
@@ -121,7 +121,7 @@ func (c *Chip) plan(q *pop) neuronPlan {
 	p.dU = uFrac + p.fdtm - uFrac
 	p.dPhi = f.uB.Format.Frac - q.sExp - f.phiIn.Format.Frac
 	p.dBack = q.tsumFrac + q.eExp - f.eps.Format.Frac
-	p.fastBack = he(f.eps) && p.dBack >= 1 && p.dBack <= 62
+	p.fastBack = he(f.eps) && p.dBack >= -62 && p.dBack <= 62
 	// The fast loop inlines right shifts only.
 	for _, d := range []int{p.dInst, p.dEBP, p.dV, p.dErr, p.dS, p.dUB, p.dU} {
 		if d < 1 || d > 62 {

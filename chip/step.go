@@ -274,6 +274,19 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 	frac := q.tsumFrac + q.eExp
 	fast := q.plan.fastBack && !c.reference
 	p := &q.plan
+	if fast && len(q.out) == 1 {
+		// One outgoing projection: shift, one rounding, per context slices.
+		sh, d, cs := q.out[0].tshift, p.dBack, &tl.cnt[cntEps].Saturations
+		for k := range C {
+			off := k*q.size + lo
+			acc := q.accOut[0][off : off+hi-lo]
+			eps := q.eps[off : off+hi-lo]
+			for i, a := range acc {
+				eps[i] = p.eps.rs(int64(a)<<sh, d, cs)
+			}
+		}
+		return
+	}
 	for k := range C {
 		for i := lo; i < hi; i++ {
 			j := k*q.size + i
@@ -282,7 +295,7 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 				s += int64(q.accOut[pi][j]) << x.tshift
 			}
 			if fast {
-				q.eps[j] = p.eps.clamp(rhe(s, uint(p.dBack)), &tl.cnt[cntEps].Saturations)
+				q.eps[j] = p.eps.rs(s, p.dBack, &tl.cnt[cntEps].Saturations)
 			} else {
 				q.eps[j] = f.eps.Rescale(s, frac, c.draw(f.eps, q.idx, k, i), &tl.cnt[cntEps])
 			}
