@@ -76,3 +76,10 @@ func ForceMemo(c *Chip) {
 		}
 	}
 }
+
+// RunPhase runs phase ph of a step on every tile (state keeps changing: a benchmark aid).
+func RunPhase(c *Chip, ph int) {
+	for t := range c.tiles {
+		c.phases[ph](t)
+	}
+}

@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"math"
 	"math/bits"
 
 	"github.com/glemu/glemu/fixedpoint"
@@ -134,7 +135,9 @@ func (c *Chip) plan(q *pop) neuronPlan {
 	return p
 }
 
-// neuronsFast is neurons for half-even, saturating formats.
+// neuronsFast is neurons for half-even, saturating formats. Each context runs two
+// passes over the neurons, the error neuron and then the membrane with φ and φ′, with
+// the formats' shifts and ranges in locals and the saturation counts summed locally.
 func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	p := &q.plan
 	cnt := &tl.cnt
@@ -142,79 +145,85 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	prospective := c.prog.Errors == ErrorsProspective
 	noise := c.analog.UNoiseSigma != 0
 	adjust := q.phiAdjust
-	cEps, cInst, cEB, cV := &cnt[cntEps].Saturations, &cnt[cntInst].Saturations, &cnt[cntEB].Saturations, &cnt[cntV].Saturations
-	cU, cUB, cPhi, cErr := &cnt[cntU].Saturations, &cnt[cntUB].Saturations, &cnt[cntPhiIn].Saturations, &cnt[cntErrBus].Saturations
 	gamma := q.gamma
-	mr, dtr, rm, dtm := q.mr[:hi], q.dtr[:hi], q.rm[:hi], q.dtm[:hi]
-	var b []int64
+	n := hi - lo
+	// Per-neuron constants and per-context slices of exactly n values, indexed from 0,
+	// so that the compiler drops the bounds checks.
+	mrN, dtrN, rmN, dtmN := q.mr[lo:hi], q.dtr[lo:hi], q.rm[lo:hi], q.dtm[lo:hi]
+	var bN []int64
 	if q.bias {
-		b = q.b[:hi]
+		bN = q.b[lo:hi]
 	}
 	nIn := len(q.in)
 	memo, memoP, memoSat := q.memoPhi, q.memoPhiP, q.memoSat
 	inMin := c.f.phiIn.Format.Min()
 	ident := q.act == fixedpoint.Identity && q.identD >= 1 && q.identD <= 62
 	rSat := sat{q.phi.Out.Min(), q.phi.Out.Max()}
+	identD := uint(q.identD)
 	one := int64(1) << c.f.rp.Format.Frac
-	cR := &cnt[cntR].Saturations
 	errKey := streamKey(c.f.errBus.Name, q.idx)
-	n := hi - lo
-	// Per-neuron constants and per-context slices of exactly n values, indexed from 0,
-	// so that the compiler drops the bounds checks.
-	mrN, dtrN, rmN, dtmN := mr[lo:hi], dtr[lo:hi], rm[lo:hi], dtm[lo:hi]
-	var bN []int64
-	if b != nil {
-		bN = b[lo:hi]
-	}
 	var shift0 int
 	if nIn > 0 {
 		shift0 = q.in[0].shift
 	}
+	biasShift := q.biasShift
+	errSR := p.errSR
+	epsR, instR, eBR, vR, uR, uBR, phiR, errR := p.eps, p.inst, p.eB, p.v, p.u, p.uB, p.phiIn, p.errBus
+	dInst, dEBP, dV, dErr := uint(p.dInst), uint(p.dEBP), uint(p.dV), uint(p.dErr)
+	dS, dGE, dUB, dU, dPhi := uint(p.dS), uint(p.dGE), uint(p.dUB), uint(p.dU), uint(p.dPhi)
+	fmr, fdtr, frm, fdtm := uint(p.fmr), uint(p.fdtr), uint(p.frm), uint(p.fdtm)
+	srShift := uint(64 - p.dErr)
+	comparator := q.comparator
+	var sEps, sInst, sEB, sV, sU, sUB, sPhi, sErr, sR, sRP uint64
 	for k := range C {
 		off := k*q.size + lo
 		var errStream fixedpoint.Stream
-		if p.errSR {
+		if errSR {
 			errStream = fixedpoint.NewStream(c.seed, errKey, uint64(k), c.steps)
 		}
 		eps := q.eps[off : off+n]
 		rp := q.rp[off : off+n]
 		vs := q.v[off : off+n]
-		us := q.u[off : off+n]
 		instS, ebS, errS := q.inst[off:off+n], q.eb[off:off+n], q.errBus[off:off+n]
-		ubS, duS := q.ub[off:off+n], q.du[off:off+n]
-		rNext, rpNext := q.rNext[off:off+n], q.rpNext[off:off+n]
+
+		// Error neuron.
 		var estar []int64
-		var acc0i []int32
 		if q.estar != nil {
 			estar = q.estar[off : off+n]
 		}
-		if nIn > 0 {
-			acc0i = q.accIn[0][off : off+n]
-		}
 		for ii := range n {
-			i := lo + ii
 			e := eps[ii]
 			if estar != nil {
-				e = p.eps.clamp(e+estar[ii], cEps)
+				e = epsR.clamp(e+estar[ii], &sEps)
 			}
-			inst := p.inst.clamp(rhe(rp[ii]*e, uint(p.dInst)), cInst)
+			inst := instR.clamp(rhe(rp[ii]*e, dInst), &sInst)
 			v := vs[ii]
 			var eb, vNew int64
 			if prospective {
 				dv := inst - v
-				eb = p.eB.clamp(rhe(v<<p.fmr+mrN[ii]*dv, uint(p.dEBP)), cEB)
-				vNew = p.v.clamp(rhe(v<<p.fdtr+dtrN[ii]*dv, uint(p.dV)), cV)
+				eb = eBR.clamp(rhe(v<<fmr+mrN[ii]*dv, dEBP), &sEB)
+				vNew = vR.clamp(rhe(v<<fdtr+dtrN[ii]*dv, dV), &sV)
 			} else {
-				eb = p.eB.clamp(inst, cEB)
-				vNew = p.v.clamp(inst, cV)
+				eb = eBR.clamp(inst, &sEB)
+				vNew = vR.clamp(inst, &sV)
 			}
 			instS[ii], ebS[ii], vs[ii] = inst, eb, vNew
-			if p.errSR {
-				errS[ii] = int16(p.errBus.clamp((eb+int64(errStream.Draw(uint64(i))>>(64-p.dErr)))>>p.dErr, cErr))
+			if errSR {
+				errS[ii] = int16(errR.clamp((eb+int64(errStream.Draw(uint64(lo+ii))>>srShift))>>dErr, &sErr))
 			} else {
-				errS[ii] = int16(p.errBus.clamp(rhe(eb, uint(p.dErr)), cErr))
+				errS[ii] = int16(errR.clamp(rhe(eb, dErr), &sErr))
 			}
+		}
 
+		// Membrane: s = Σ W r + b, aligned by left shifts, one rounding into u; φ, φ′.
+		us := q.u[off : off+n]
+		ubS, duS := q.ub[off:off+n], q.du[off:off+n]
+		rNext, rpNext := q.rNext[off:off+n], q.rpNext[off:off+n]
+		var acc0i []int32
+		if nIn > 0 {
+			acc0i = q.accIn[0][off : off+n]
+		}
+		for ii := range n {
 			var sum int64
 			switch nIn {
 			case 0:
@@ -226,39 +235,38 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 				}
 			}
 			if bN != nil {
-				sum += bN[ii] << q.biasShift
+				sum += bN[ii] << biasShift
 			}
-			s := p.u.clamp(rhe(sum, uint(p.dS)), cU)
-			var ge int64
+			s := uR.clamp(rhe(sum, dS), &sU)
 			if gamma != 0 {
-				ge = p.u.clamp(rhe(gamma*eb, uint(p.dGE)), cU)
+				s += uR.clamp(rhe(gamma*ebS[ii], dGE), &sU)
 			}
 			u := us[ii]
-			du := s + ge - u
-			ub := p.uB.clamp(rhe(u<<p.frm+rmN[ii]*du, uint(p.dUB)), cUB)
-			uNew := p.u.clamp(rhe(u<<p.fdtm+dtmN[ii]*du, uint(p.dU)), cU)
+			du := s - u
+			ub := uBR.clamp(rhe(u<<frm+rmN[ii]*du, dUB), &sUB)
+			uNew := uR.clamp(rhe(u<<fdtm+dtmN[ii]*du, dU), &sU)
 			if noise {
-				uNew = c.uNoise(q, k, i, uNew, &cnt[cntU])
+				uNew = c.uNoise(q, k, lo+ii, uNew, &cnt[cntU])
 			}
 			ubS[ii], us[ii], duS[ii] = ub, uNew, uNew-u
 
 			x := ub
-			if !q.comparator {
-				x = p.phiIn.clamp(rhe(ub, uint(p.dPhi)), cPhi)
+			if !comparator {
+				x = phiR.clamp(rhe(ub, dPhi), &sPhi)
 			}
 			if adjust {
-				x = c.phiInput(q, i, x, &cnt[cntPhiIn])
+				x = c.phiInput(q, lo+ii, x, &cnt[cntPhiIn])
 			}
 			switch {
 			case memo != nil:
 				m := x - inMin
 				rNext[ii], rpNext[ii] = int64(memo[m]), int64(memoP[m])
 				if s := memoSat[m]; s != 0 {
-					cnt[cntR].Saturations += uint64(s & 1)
-					cnt[cntRP].Saturations += uint64(s >> 1)
+					sR += uint64(s & 1)
+					sRP += uint64(s >> 1)
 				}
 			case ident:
-				rNext[ii] = rSat.clamp(rhe(x, uint(q.identD)), cR)
+				rNext[ii] = rSat.clamp(rhe(x, identD), &sR)
 				rpNext[ii] = one
 			default:
 				rNext[ii] = q.phi.Eval(x, &cnt[cntR])
@@ -266,6 +274,16 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 			}
 		}
 	}
+	cnt[cntEps].Saturations += sEps
+	cnt[cntInst].Saturations += sInst
+	cnt[cntEB].Saturations += sEB
+	cnt[cntV].Saturations += sV
+	cnt[cntU].Saturations += sU
+	cnt[cntUB].Saturations += sUB
+	cnt[cntPhiIn].Saturations += sPhi
+	cnt[cntErrBus].Saturations += sErr
+	cnt[cntR].Saturations += sR
+	cnt[cntRP].Saturations += sRP
 	if c.learnOn && (c.prog.Learning.TauM.On || c.prog.Learning.Biases.On && q.bias) {
 		c.neuronGradients(q, lo, hi)
 	}
@@ -356,6 +374,40 @@ type optPlan struct {
 	lrt                int64 // −lr_t
 	a1, a2             int64 // Adam: 1−β1, 1−β2; momentum: μ
 	epsT               int64
+	// Operand bounds of the 64-bit paths of mulShiftS: |invC·s|, |a1·x|, |a2·x|,
+	// |lrt·x| ≤ 2^62 when |s|, |x| are within them.
+	limG, lim1, lim2, limT int64
+}
+
+// mulLimit returns the largest b such that |a·b| ≤ 2^62 for every |b'| ≤ b.
+func mulLimit(a int64) int64 {
+	if a == 0 {
+		return math.MaxInt64
+	}
+	if a < 0 {
+		if a == math.MinInt64 {
+			return 0
+		}
+		a = -a
+	}
+	return (1 << 62) / a
+}
+
+// mulShiftS is mulShiftQ (1 ≤ d ≤ 62) with the common case inlined: when |b| ≤ lim =
+// mulLimit(a), |a·b| ≤ 2^62 and the rounding increment (below 2^d ≤ 2^62) cannot
+// overflow an int64, so the 128-bit product is not needed and the result fits.
+func mulShiftS(a, b, lim int64, d uint, rnd uint64, he bool) (int64, bool) {
+	if b > lim || b < -lim {
+		return mulShiftQ(a, b, int(d), rnd, he)
+	}
+	x := a * b
+	var inc int64
+	if he {
+		inc = 1<<(d-1) - 1 + (x>>d)&1
+	} else {
+		inc = int64(rnd >> (64 - d))
+	}
+	return (x + inc) >> d, true
 }
 
 // plan prepares the fast path of o, whose gradient sums have sFrac fraction bits.
@@ -412,6 +464,7 @@ func (c *Chip) optPlan(o *opt, sFrac int) optPlan {
 	if lr.Optimizer != OptSGD && (p.dM < 1 || p.dM > 62) || lr.Optimizer == OptAdam && (p.dV < 1 || p.dV > 62) {
 		p.ok = false
 	}
+	p.limG, p.lim1, p.lim2, p.limT = mulLimit(p.invC), mulLimit(p.a1), mulLimit(p.a2), mulLimit(p.lrt)
 	return p
 }
 
@@ -437,10 +490,10 @@ func (s sat) add(x int64, y int64, okY bool, c *uint64) int64 {
 	return z
 }
 
-// step is optStep's fast twin. draws holds the synapse's draws for θ, m, v (read only
-// where the rounding is stochastic).
+// step is optStep's fast twin. rT, rM, rV are the synapse's draws for θ, m, v (read
+// only where the rounding is stochastic).
 func (p *optPlan) step(theta, s int64, m, v *int64, rT, rM, rV uint64, cnt *[numCounted]fixedpoint.Counters, cT *uint64) int64 {
-	g, ok := mulShiftQ(s, p.invC, p.dG, 0, true)
+	g, ok := mulShiftS(p.invC, s, p.limG, uint(p.dG), 0, true)
 	if !ok || g > p.grad.hi || g < p.grad.lo {
 		cnt[cntGrad].Saturations++
 		if ok && g < 0 || !ok && (s < 0) {
@@ -454,15 +507,15 @@ func (p *optPlan) step(theta, s int64, m, v *int64, rT, rM, rV uint64, cnt *[num
 	case OptSGD:
 		x = g
 	case OptMomentum:
-		t, ok := mulShiftQ(p.a1, *m, p.dM, rM, p.heM)
+		t, ok := mulShiftS(p.a1, *m, p.lim1, uint(p.dM), rM, p.heM)
 		mm := p.m.add(g, t, ok, &cnt[cntAdamM].Saturations)
 		*m = mm
 		x = mm
 	case OptAdam:
-		t, ok := mulShiftQ(p.a1, g-*m, p.dM, rM, p.heM)
+		t, ok := mulShiftS(p.a1, g-*m, p.lim1, uint(p.dM), rM, p.heM)
 		mm := p.m.add(*m, t, ok, &cnt[cntAdamM].Saturations)
 		*m = mm
-		t, ok = mulShiftQ(p.a2, g*g-*v<<p.sV, p.dV, rV, p.heV)
+		t, ok = mulShiftS(p.a2, g*g-*v<<p.sV, p.lim2, uint(p.dV), rV, p.heV)
 		vv := p.v.add(*v, t, ok, &cnt[cntAdamV].Saturations)
 		*v = vv
 		den := isqrt(vv) + p.epsT
@@ -471,6 +524,6 @@ func (p *optPlan) step(theta, s int64, m, v *int64, rT, rM, rV uint64, cnt *[num
 		}
 		x = (mm << p.k) / den
 	}
-	t, ok := mulShiftQ(p.lrt, x, p.dT, rT, p.heT)
+	t, ok := mulShiftS(p.lrt, x, p.limT, uint(p.dT), rT, p.heT)
 	return p.theta.add(theta, t, ok, cT)
 }

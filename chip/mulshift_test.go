@@ -46,3 +46,41 @@ func TestMulShift(t *testing.T) {
 		}
 	}
 }
+
+// TestMulShiftS: the 64-bit path of mulShiftS gives mulShiftQ's result, at and around
+// the operand limit, for both roundings, on random and extreme operands.
+func TestMulShiftS(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	edges := []int64{0, 1, -1, 2, 3, 1 << 31, -(1 << 31), 1<<31 - 1, 1 << 62, -(1 << 62), 1<<63 - 1, -1 << 63}
+	pick := func() int64 {
+		switch rng.IntN(4) {
+		case 0:
+			return edges[rng.IntN(len(edges))]
+		case 1:
+			return int64(rng.Uint64()) >> rng.IntN(64)
+		}
+		return -(int64(rng.Uint64()) >> rng.IntN(64))
+	}
+	for n := range 400000 {
+		a := pick()
+		lim := mulLimit(a)
+		var b int64
+		switch n % 3 {
+		case 0:
+			b = pick()
+		case 1: // at the limit
+			b = lim - int64(rng.IntN(3))
+		default:
+			b = -lim + int64(rng.IntN(3))
+		}
+		d := 1 + rng.IntN(62)
+		rnd := rng.Uint64()
+		for _, he := range []bool{true, false} {
+			got, ok := mulShiftS(a, b, lim, uint(d), rnd, he)
+			want, wok := mulShiftQ(a, b, d, rnd, he)
+			if got != want || ok != wok {
+				t.Fatalf("%d·%d·2^-%d (limit %d, rnd %#x, half-even %v): mulShiftS %d (%v), mulShiftQ %d (%v)", a, b, d, lim, rnd, he, got, ok, want, wok)
+			}
+		}
+	}
+}
