@@ -41,18 +41,6 @@ type Checkpointer interface {
 // Backends lists the backend names the loop knows, in the order the CLI offers them.
 var Backends = []string{"float", "chip"}
 
-// ErrNoChip is matched (errors.Is) by the error for the chip backend until it is built.
-var ErrNoChip = fmt.Errorf("train: the chip backend is not built yet (a later issue adds it); use --backend float")
-
-// chipMissing is NewBackend's error for "chip": it names what is missing (the packages it
-// needs, chip, compiler and host, exist; the Backend over them does not yet).
-type chipMissing struct{}
-
-func (chipMissing) Error() string {
-	return "train: --backend chip is not wired in yet: it needs a train.Backend that compiles the network (compiler) and steps it through host.Device, which a later issue adds; use --backend float"
-}
-func (chipMissing) Unwrap() error { return ErrNoChip }
-
 // Float is the float64 reference (package gle) as a Backend.
 type Float struct{ Net *gle.Net }
 
@@ -84,13 +72,23 @@ func (f *Float) Restore(buf []byte) error {
 	return err
 }
 
-// NewBackend builds the backend called name ("float"; "chip" is not wired in yet).
-func NewBackend(name string, net *network.Network, params *network.Params, contexts int) (Backend, error) {
+// NewBackend builds the backend called name: "float" (package gle) or "chip" (the
+// network compiled and loaded onto opt.Device, see NewChip; opt is used only by the
+// chip) for net with params (nil: network.InitParams) and contexts.
+func NewBackend(name string, net *network.Network, params *network.Params, contexts int, opt ChipOptions) (Backend, error) {
 	switch name {
 	case "float":
 		return NewFloat(net, params, contexts)
 	case "chip":
-		return nil, chipMissing{}
+		return NewChip(net, params, contexts, opt)
 	}
-	return nil, fmt.Errorf("train: unknown backend %q; use float", name)
+	return nil, fmt.Errorf("train: unknown backend %q; use float or chip", name)
+}
+
+// Close closes b if it holds a device (the chip backend) and does nothing otherwise.
+func Close(b Backend) error {
+	if c, ok := b.(interface{ Close() error }); ok {
+		return c.Close()
+	}
+	return nil
 }

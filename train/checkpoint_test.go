@@ -64,19 +64,28 @@ func sameEpochs(a, b []Epoch) error {
 // epochs resumed from it in a fresh Run: every recorded figure, the learning rate, the
 // plateau state, every parameter and the whole backend state, bit for bit.
 func TestResumeIsBitExact(t *testing.T) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) { testResumeIsBitExact(t, backend) })
+	}
+}
+
+func testResumeIsBitExact(t *testing.T, backend string) {
 	data := smallData(t)
 	cfg := smallRun(t, data)
+	cfg.Backend = backend
 	dirA, dirB := t.TempDir(), t.TempDir()
 	whole, err := NewRun(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer whole.Close()
 	for range 4 {
 		if _, err := whole.EpochTo(dirA, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	first, _ := NewRun(cfg)
+	defer first.Close()
 	for range 2 {
 		if _, err := first.EpochTo(dirB, nil); err != nil {
 			t.Fatal(err)
@@ -90,6 +99,7 @@ func TestResumeIsBitExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resumed.Close()
 	for range 2 {
 		if _, err := resumed.EpochTo(dirB, nil); err != nil {
 			t.Fatal(err)
@@ -119,7 +129,7 @@ func TestResumeIsBitExact(t *testing.T) {
 	}
 
 	// The checkpoint reproduces the last epoch's test figures.
-	m, err := EvaluateCheckpoint(ca, data, dirA, nil)
+	m, err := EvaluateCheckpoint(ca, data, dirA, ChipOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +148,7 @@ func TestResumeIsBitExact(t *testing.T) {
 	if fmt.Sprint(p) != fmt.Sprint(whole.Classifier.Backend.Params()) {
 		t.Error("the trained network file does not give the learned parameters")
 	}
-	if _, err := EvaluateNetwork("float", trained, data, 8, nil); err != nil {
+	if _, err := EvaluateNetwork(backend, trained, data, 8, ChipOptions{}, nil); err != nil {
 		t.Error(err)
 	}
 }

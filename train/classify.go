@@ -58,6 +58,7 @@ type Classifier struct {
 	afterTrain func() error
 
 	x, y   []float64
+	win    Window // the window of a WindowRunner backend
 	idx    []int
 	labels []int
 	sum    []float64
@@ -190,14 +191,25 @@ func (c *Classifier) pass(order []int, X []float64, Y []int, learn bool, progres
 			y = c.y
 		}
 		clear(c.sum)
-		for k := range T {
-			for ctx, off := range c.idx {
-				c.x[ctx] = X[off+k]
-			}
-			if err := b.Step(c.x, y); err != nil {
+		wr, window := b.(WindowRunner)
+		if window {
+			if err := c.runWindow(wr, X, learn); err != nil {
 				return m, err
 			}
-			out := b.Output()
+		}
+		for k := range T {
+			var out []float64
+			if window {
+				out = c.win.Out[k*C*K : (k+1)*C*K]
+			} else {
+				for ctx, off := range c.idx {
+					c.x[ctx] = X[off+k]
+				}
+				if err := b.Step(c.x, y); err != nil {
+					return m, err
+				}
+				out = b.Output()
+			}
 			for ctx := range valid {
 				row := out[ctx*K : (ctx+1)*K]
 				sum := c.sum[ctx*K : (ctx+1)*K]
@@ -223,6 +235,26 @@ func (c *Classifier) pass(order []int, X []float64, Y []int, learn bool, progres
 		m.Accuracy = float64(m.Correct) / float64(m.Samples)
 	}
 	return m, nil
+}
+
+// runWindow runs the batch whose sample offsets are in c.idx as one window: every step's
+// inputs, the labels as targets if learn, the outputs into c.win.Out.
+func (c *Classifier) runWindow(wr WindowRunner, X []float64, learn bool) error {
+	C, K, T := c.Backend.Contexts(), c.Data.Classes, c.Data.Length
+	if c.win.X == nil {
+		c.win = Window{Steps: T, X: make([]float64, T*C), Out: make([]float64, T*C*K)}
+	}
+	for k := range T {
+		row := c.win.X[k*C : (k+1)*C]
+		for ctx, off := range c.idx {
+			row[ctx] = X[off+k]
+		}
+	}
+	c.win.Labels = nil
+	if learn {
+		c.win.Labels = c.labels
+	}
+	return wr.RunWindow(&c.win)
 }
 
 // argmax returns the index of the largest value, the first of equal ones.

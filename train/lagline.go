@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/glemu/glemu/compiler"
 	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/tasks"
 )
@@ -69,19 +70,54 @@ func LagLine(task *tasks.LagLine, student, teacher Backend, steps int, progress 
 }
 
 // NewLagLineBackends builds the lag-line task for seed with its student on the backend
-// called name and its teacher on the float reference.
-func NewLagLineBackends(name string, seed uint64) (task *tasks.LagLine, student, teacher Backend, err error) {
+// called name and its teacher on the float reference. The chip student's compiler
+// ranges on the warm-up's inputs and the teacher's outputs (opt.Samples, if nil).
+func NewLagLineBackends(name string, seed uint64, opt ChipOptions) (task *tasks.LagLine, student, teacher Backend, err error) {
 	task, err = tasks.NewLagLine(seed)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if student, err = NewBackend(name, task.Student, task.StudentParams, task.Contexts()); err != nil {
+	if name == "chip" && opt.Samples == nil {
+		if opt.Samples, err = imitationSamples(task.Teacher, task.TeacherParams, task.Contexts(), task.Input, tasks.LagLineWarmupSteps); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if student, err = NewBackend(name, lagLineChipHints(task.Student, name), task.StudentParams, task.Contexts(), opt); err != nil {
 		return nil, nil, nil, err
 	}
 	if teacher, err = NewFloat(task.Teacher, task.TeacherParams, task.Contexts()); err != nil {
 		return nil, nil, nil, err
 	}
 	return task, student, teacher, nil
+}
+
+// lagLineWeightExp is the lag-line student's weight scale on the chip: ±4 in w (Q2.13
+// at exponent 0), because the teacher's weights reach 2 and the student overshoots on
+// the way; the compiler, which sees only the student's initial draws (below 1), would
+// choose ±1 and clip the learned W1 at 1.
+const lagLineWeightExp = 0
+
+// lagLineChipHints returns the student network for backend: for the chip a copy whose
+// projections carry the lagLineWeightExp hint (unless the network sets its own).
+func lagLineChipHints(nw *network.Network, backend string) *network.Network {
+	if backend != "chip" {
+		return nw
+	}
+	out := *nw
+	out.Projections = append([]network.Projection(nil), nw.Projections...)
+	for i := range out.Projections {
+		p := &out.Projections[i]
+		if p.Chip == nil || p.Chip.WeightExp == nil {
+			e := lagLineWeightExp
+			hint := network.ProjectionChip{WeightExp: &e}
+			if p.Chip != nil {
+				hint = *p.Chip
+				hint.WeightExp = &e
+			}
+			p.Chip = &hint
+		}
+	}
+	return &out
 }
 
 // LagNetResult is what the lag-net student learned.
@@ -118,12 +154,7 @@ func LagNet(task *tasks.LagNet, student, teacher Backend, warm, steps int, progr
 		}
 	}
 	m := &Imitation{Student: student, Teacher: teacher, Warmup: warm, Steps: steps, Names: names, Read: read,
-		Input: func(dst []float64, k int) {
-			x := tasks.LagNetInput(float64(k) * tasks.LagNetDt)
-			for c := range dst {
-				dst[c] = x
-			}
-		}}
+		Input: lagNetInput}
 	if err := m.Run(progress); err != nil {
 		return nil, err
 	}
@@ -142,16 +173,52 @@ func LagNet(task *tasks.LagNet, student, teacher Backend, warm, steps int, progr
 }
 
 // NewLagNetBackends builds lag-net for seed with its student on the backend called name
-// and its teacher on the float reference, one context each.
-func NewLagNetBackends(name string, seed uint64) (task *tasks.LagNet, student, teacher Backend, err error) {
+// and its teacher on the float reference, one context each. The chip student's compiler
+// ranges on warm steps of the input and the teacher's outputs (opt.Samples, if nil).
+func NewLagNetBackends(name string, seed uint64, warm int, opt ChipOptions) (task *tasks.LagNet, student, teacher Backend, err error) {
 	if task, err = tasks.NewLagNet(seed); err != nil {
 		return nil, nil, nil, err
 	}
-	if student, err = NewBackend(name, task.Student, task.StudentParams, 1); err != nil {
+	if name == "chip" && opt.Samples == nil {
+		if opt.Samples, err = imitationSamples(task.Teacher, task.TeacherParams, 1, lagNetInput, max(warm, 1)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if student, err = NewBackend(name, task.Student, task.StudentParams, 1, opt); err != nil {
 		return nil, nil, nil, err
 	}
 	if teacher, err = NewFloat(task.Teacher, task.TeacherParams, 1); err != nil {
 		return nil, nil, nil, err
 	}
 	return task, student, teacher, nil
+}
+
+// lagNetInput writes lag-net's input at step k into every context.
+func lagNetInput(dst []float64, k int) {
+	x := tasks.LagNetInput(float64(k) * tasks.LagNetDt)
+	for c := range dst {
+		dst[c] = x
+	}
+}
+
+// imitationSamples runs a fresh float teacher for steps steps of input (contexts
+// contexts) and returns context 0's inputs and the teacher's outputs as the compiler's
+// ranging samples.
+func imitationSamples(net *network.Network, params *network.Params, contexts int, input func(dst []float64, k int), steps int) (*compiler.Samples, error) {
+	t, err := NewFloat(net, params, contexts)
+	if err != nil {
+		return nil, err
+	}
+	in, ow := net.InputWidth(), net.OutputWidth()
+	x := make([]float64, contexts*in)
+	s := &compiler.Samples{}
+	for k := range steps {
+		input(x, k)
+		if err := t.Step(x, nil); err != nil {
+			return nil, err
+		}
+		s.Inputs = append(s.Inputs, append([]float64(nil), x[:in]...))
+		s.Targets = append(s.Targets, append([]float64(nil), t.Output()[:ow]...))
+	}
+	return s, nil
 }

@@ -11,7 +11,7 @@ import (
 // reach the teacher's (the hidden units can trade roles), so only the output is tested.
 func TestLagNetStudentImitatesTeacher(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
-		task, s, te, err := NewLagNetBackends("float", seed)
+		task, s, te, err := NewLagNetBackends("float", seed, 2000, ChipOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

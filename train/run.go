@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 
+	"github.com/glemu/glemu/compiler"
 	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/tasks"
 )
@@ -20,6 +21,29 @@ type Config struct {
 	Backend  string
 	Seed     uint64
 	Contexts int
+	// Chip configures the chip backend (device, context); its Samples, if nil, are
+	// RangingSamples of Data.
+	Chip ChipOptions
+}
+
+// RangingSampleCount is how many training samples (in the data set's order) the chip
+// backend's compiler measures ranges on.
+const RangingSampleCount = 4
+
+// RangingSamples returns the first n training samples of data (fewer if it has fewer)
+// as the compiler's ranging run: one input per step, the one-hot label as target.
+func RangingSamples(data *tasks.Sequences, n int) *compiler.Samples {
+	s := &compiler.Samples{}
+	T := data.Length
+	for i := range min(n, data.NumTrain()) {
+		for k := range T {
+			y := make([]float64, data.Classes)
+			y[data.TrainY[i]] = 1
+			s.Inputs = append(s.Inputs, []float64{data.TrainX[i*T+k]})
+			s.Targets = append(s.Targets, y)
+		}
+	}
+	return s
 }
 
 // Run is a classification run: a Classifier over a backend built from a Config, which
@@ -41,16 +65,24 @@ func NewRun(cfg Config) (*Run, error) {
 	if err := CheckFits(cfg.Net, cfg.Data); err != nil {
 		return nil, err
 	}
-	b, err := NewBackend(cfg.Backend, cfg.Net, nil, cfg.Contexts)
+	opt := cfg.Chip
+	if cfg.Backend == "chip" && opt.Samples == nil {
+		opt.Samples = RangingSamples(cfg.Data, RangingSampleCount)
+	}
+	b, err := NewBackend(cfg.Backend, cfg.Net, nil, cfg.Contexts, opt)
 	if err != nil {
 		return nil, err
 	}
 	c, err := NewClassifier(b, cfg.Net, cfg.Data, cfg.Seed)
 	if err != nil {
+		Close(b)
 		return nil, err
 	}
 	return &Run{Config: cfg, Classifier: c}, nil
 }
+
+// Close releases the run's backend (the chip backend's device).
+func (r *Run) Close() error { return Close(r.Classifier.Backend) }
 
 // record returns the run's state for a checkpoint.
 func (r *Run) record() Record {
@@ -106,19 +138,24 @@ func Resume(cfg Config, ck *Checkpoint, dir string, progress func(steps int)) (*
 	if err != nil {
 		return nil, err
 	}
+	fail := func(err error) (*Run, error) {
+		r.Close()
+		return nil, err
+	}
 	cp, ok := r.Classifier.Backend.(Checkpointer)
 	if !ok {
-		return nil, fmt.Errorf("train: the %s backend cannot restore checkpoints", cfg.Backend)
+		return fail(fmt.Errorf("train: the %s backend cannot restore checkpoints", cfg.Backend))
 	}
 	if err := cp.Restore(ck.State); err != nil {
-		return nil, fmt.Errorf("train: checkpoint %s: %w", dir, err)
+		return fail(fmt.Errorf("train: checkpoint %s: %w", dir, err))
 	}
 	last := ck.Record.History[len(ck.Record.History)-1]
 	m, err := r.Evaluate(progress)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if math.Float64bits(m.Loss) != math.Float64bits(last.Test.Loss) || m.Correct != last.Test.Correct {
+		r.Close()
 		return nil, fmt.Errorf("train: checkpoint %s: replaying epoch %d's test pass gives loss %v and %d right, the run recorded %v and %d; the backend is not deterministic or the checkpoint is damaged",
 			dir, last.Epoch, m.Loss, m.Correct, last.Test.Loss, last.Test.Correct)
 	}
@@ -184,8 +221,9 @@ func (ck *Checkpoint) Config(data *tasks.Sequences) Config {
 // EvaluateCheckpoint measures the test set from the state ck saved, as the run did
 // after that epoch's training: the metrics equal the last epoch's recorded test metrics
 // on a deterministic backend. data must be the data set the run trained on.
-func EvaluateCheckpoint(ck *Checkpoint, data *tasks.Sequences, dir string, progress func(steps int)) (Metrics, error) {
+func EvaluateCheckpoint(ck *Checkpoint, data *tasks.Sequences, dir string, opt ChipOptions, progress func(steps int)) (Metrics, error) {
 	cfg := ck.Config(data)
+	cfg.Chip = opt
 	if err := ck.Matches(cfg, dir); err != nil {
 		return Metrics{}, err
 	}
@@ -193,6 +231,7 @@ func EvaluateCheckpoint(ck *Checkpoint, data *tasks.Sequences, dir string, progr
 	if err != nil {
 		return Metrics{}, err
 	}
+	defer r.Close()
 	cp, ok := r.Classifier.Backend.(Checkpointer)
 	if !ok {
 		return Metrics{}, fmt.Errorf("train: the %s backend cannot restore checkpoints", cfg.Backend)
@@ -204,11 +243,13 @@ func EvaluateCheckpoint(ck *Checkpoint, data *tasks.Sequences, dir string, progr
 }
 
 // EvaluateNetwork measures the test set of data on a fresh backend running net (its
-// parameters as its file gives them, every state zero) on contexts contexts.
-func EvaluateNetwork(backend string, net *network.Network, data *tasks.Sequences, contexts int, progress func(steps int)) (Metrics, error) {
-	r, err := NewRun(Config{Task: data.Name, Net: net, Data: data, Backend: backend, Contexts: contexts})
+// parameters as its file gives them, every state zero) on contexts contexts; opt
+// configures the chip backend.
+func EvaluateNetwork(backend string, net *network.Network, data *tasks.Sequences, contexts int, opt ChipOptions, progress func(steps int)) (Metrics, error) {
+	r, err := NewRun(Config{Task: data.Name, Net: net, Data: data, Backend: backend, Contexts: contexts, Chip: opt})
 	if err != nil {
 		return Metrics{}, err
 	}
+	defer r.Close()
 	return r.Evaluate(progress)
 }

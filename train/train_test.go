@@ -1,7 +1,6 @@
 package train
 
 import (
-	"errors"
 	"flag"
 	"testing"
 
@@ -22,7 +21,7 @@ func TestLagLineStudentRecoversTeacher(t *testing.T) {
 		seeds, steps = []uint64{1, 2, 3}, tasks.LagLinePaperSteps
 	}
 	for _, seed := range seeds {
-		task, student, teacher, err := NewLagLineBackends("float", seed)
+		task, student, teacher, err := NewLagLineBackends("float", seed, ChipOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +44,7 @@ func TestLagLineStudentRecoversTeacher(t *testing.T) {
 
 // TestWarmupDoesNotLearn: during the warm-up the student's parameters stay put.
 func TestWarmupDoesNotLearn(t *testing.T) {
-	task, student, teacher, err := NewLagLineBackends("float", 7)
+	task, student, teacher, err := NewLagLineBackends("float", 7, ChipOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,13 +58,10 @@ func TestWarmupDoesNotLearn(t *testing.T) {
 }
 
 func TestBackends(t *testing.T) {
-	if _, _, _, err := NewLagLineBackends("chip", 1); !errors.Is(err, ErrNoChip) {
-		t.Errorf("chip backend: %v", err)
-	}
-	if _, _, _, err := NewLagLineBackends("gpu", 1); err == nil || err.Error() != `train: unknown backend "gpu"; use float` {
+	if _, _, _, err := NewLagLineBackends("gpu", 1, ChipOptions{}); err == nil || err.Error() != `train: unknown backend "gpu"; use float or chip` {
 		t.Errorf("unknown backend: %v", err)
 	}
-	task, s, te, _ := NewLagLineBackends("float", 1)
+	task, s, te, _ := NewLagLineBackends("float", 1, ChipOptions{})
 	if _, err := LagLine(task, s, te, -1, nil); err == nil {
 		t.Error("negative steps accepted")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/glemu/glemu/host"
 	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/tasks"
 	"github.com/glemu/glemu/train"
@@ -38,8 +39,8 @@ DIR/trained.net.json holds the learned ones), on --contexts contexts.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.checkpoint, "checkpoint", "", "a training run's checkpoint directory")
 	fl.StringVar(&f.net, "net", "", "a network file (one input, 10 cross-entropy outputs)")
-	fl.StringVar(&f.backend, "backend", "float", "with --net: the backend, float (chip is not wired in yet)")
-	fl.StringVar(&f.device, "device", "", "the chip backend's device; only with --backend chip")
+	fl.StringVar(&f.backend, "backend", "chip", "with --net: the backend, chip (compiled and run through host.Device) or float")
+	fl.StringVar(&f.device, "device", host.EmulatorName, "the chip backend's device: emu, serial://PORT[?baud=RATE] or a device path; only with --backend chip")
 	fl.IntVar(&f.contexts, "contexts", tasks.MNIST1DContexts, "with --net: contexts stepped at once")
 	fl.IntVar(&f.testSamples, "test-samples", 0, "with --net: measure the first N test samples only (default: all 1000)")
 	rootCmd.AddCommand(cmd)
@@ -60,8 +61,9 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 	case f.backend == "float" && changed("device"):
 		return usagef("--device %s selects the chip backend's device; it cannot be used with --backend float", f.device)
 	}
+	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device}
 	if f.checkpoint != "" {
-		for _, name := range []string{"backend", "device", "contexts", "test-samples"} {
+		for _, name := range []string{"backend", "contexts", "test-samples"} {
 			if changed(name) {
 				return usagef("--%s is for --net; a checkpoint runs as it was trained", name)
 			}
@@ -71,6 +73,9 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 			return err
 		}
 		r := ck.Record
+		if r.Backend != "chip" && changed("device") {
+			return usagef("--device %s selects the chip backend's device; checkpoint %s ran on the %s backend", f.device, f.checkpoint, r.Backend)
+		}
 		if r.Task != "mnist1d" {
 			return fmt.Errorf("train: checkpoint %s is of task %q; eval measures mnist1d", f.checkpoint, r.Task)
 		}
@@ -82,7 +87,7 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 		bar := newEpochBar(out)
 		bar.start("test set", train.Batches(data.NumTest(), r.Contexts)*data.Length)
 		done := 0
-		m, err := train.EvaluateCheckpoint(ck, data, f.checkpoint, func(steps int) { done += steps; bar.set(done) })
+		m, err := train.EvaluateCheckpoint(ck, data, f.checkpoint, opt, func(steps int) { done += steps; bar.set(done) })
 		bar.finish()
 		if err != nil {
 			return err
@@ -112,19 +117,15 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 	if err := train.CheckFits(nw, data); err != nil {
 		return err
 	}
-	if f.backend == "chip" {
-		_, err := train.NewBackend("chip", nil, nil, 1)
-		return err
-	}
 	bar := newEpochBar(out)
 	bar.start("test set", train.Batches(data.NumTest(), f.contexts)*data.Length)
 	done := 0
-	m, err := train.EvaluateNetwork(f.backend, nw, data, f.contexts, func(steps int) { done += steps; bar.set(done) })
+	m, err := train.EvaluateNetwork(f.backend, nw, data, f.contexts, opt, func(steps int) { done += steps; bar.set(done) })
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s (%s, %d parameters) on the %s backend, %d contexts, from zero state:\n", f.net, nw.Name, nw.NumParams(), f.backend, f.contexts)
+	fmt.Fprintf(out, "%s (%s, %d parameters) on the %s backend, %d contexts, from zero state:\n", f.net, nw.Name, nw.NumParams(), backendName(f.backend, f.device), f.contexts)
 	printMetrics(out, m)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -13,6 +14,8 @@ import (
 	"golang.org/x/term"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/glemu/glemu/chip"
+	"github.com/glemu/glemu/host"
 	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/tasks"
 	"github.com/glemu/glemu/train"
@@ -71,8 +74,8 @@ docs/training.md says what each flag does and what to expect.`,
 	fl.StringVar(&f.task, "task", "mnist1d", "the task: mnist1d, lagline or lagnet")
 	fl.StringVar(&f.net, "net", "", "a network file to train instead of the task's network")
 	fl.IntVar(&f.width, "width", tasks.MNIST1DWidth, "units per hidden layer of the MNIST-1D network (90: the ≈42k-parameter variant)")
-	fl.StringVar(&f.backend, "backend", "float", "the backend: float (the float64 reference) or chip (not wired in yet)")
-	fl.StringVar(&f.device, "device", "", "the chip backend's device (emu, or serial://PORT); only with --backend chip")
+	fl.StringVar(&f.backend, "backend", "chip", "the backend: chip (the network compiled and run through host.Device) or float (the float64 reference)")
+	fl.StringVar(&f.device, "device", host.EmulatorName, "the chip backend's device: emu (in process), serial://PORT[?baud=RATE] or a device path such as glemu firmware-sim's pty; only with --backend chip")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the per-epoch shuffles (lag tasks: of the task's draws)")
 	fl.IntVar(&f.epochs, "epochs", tasks.MNIST1DEpochs, "epochs to train, counted from the first (a resumed run goes on up to this many)")
 	fl.IntVar(&f.contexts, "contexts", tasks.MNIST1DContexts, "contexts stepped at once (the batch)")
@@ -131,10 +134,6 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 		if changed(name) {
 			return usagef("--%s is for --task mnist1d; the lag tasks train for --steps and have no checkpoints", name)
 		}
-	}
-	if f.backend == "chip" {
-		_, err := train.NewBackend("chip", nil, nil, 1)
-		return err
 	}
 	return trainLag(cmd, f)
 }
@@ -206,6 +205,9 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 		if !changed("backend") {
 			f.backend = r.Backend
 		}
+		if f.backend == "float" && changed("device") {
+			return usagef("--device %s selects the chip backend's device; checkpoint %s ran on the float backend", f.device, f.resume)
+		}
 	}
 	if f.checkpoint != "" && (ck == nil || filepath.Clean(f.checkpoint) != filepath.Clean(f.resume)) {
 		if _, err := os.Stat(filepath.Join(f.checkpoint, train.CheckpointFile)); err == nil {
@@ -221,10 +223,6 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 			return err
 		}
 	}
-	if f.backend == "chip" {
-		_, err := train.NewBackend("chip", nil, nil, 1)
-		return err
-	}
 	data, err := tasks.NewMNIST1D()
 	if err != nil {
 		return err
@@ -237,7 +235,8 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 		test0 = f.testSamples
 	}
 	data = data.Head(train0, test0)
-	cfg := train.Config{Task: "mnist1d", Net: nw, Data: data, Backend: f.backend, Seed: f.seed, Contexts: f.contexts}
+	cfg := train.Config{Task: "mnist1d", Net: nw, Data: data, Backend: f.backend, Seed: f.seed, Contexts: f.contexts,
+		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device}}
 	if err := train.CheckFits(nw, data); err != nil {
 		return err
 	}
@@ -292,8 +291,12 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 	} else if run, err = train.NewRun(cfg); err != nil {
 		return err
 	}
+	defer run.Close()
 	fmt.Fprintf(out, "%s: %s, %d parameters, on the %s backend; seed %d, %d contexts, %d+%d samples of %d steps, %d steps per epoch\n",
-		cfg.Task, nw.Name, nw.NumParams(), f.backend, f.seed, f.contexts, data.NumTrain(), data.NumTest(), data.Length, run.StepsPerEpoch())
+		cfg.Task, nw.Name, nw.NumParams(), backendName(f.backend, f.device), f.seed, f.contexts, data.NumTrain(), data.NumTest(), data.Length, run.StepsPerEpoch())
+	if c, ok := run.Classifier.Backend.(*train.Chip); ok {
+		fmt.Fprintln(out, chipHeader(c))
+	}
 	start := time.Now()
 	first := len(run.History) + 1
 	for epoch := first; epoch <= f.epochs; epoch++ {
@@ -321,6 +324,60 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 		}
 	}
 	summary(out, cfg, run, f, time.Since(start), first)
+	if c, ok := run.Classifier.Backend.(*train.Chip); ok {
+		return chipSummary(out, c)
+	}
+	return nil
+}
+
+// backendName names the backend in reports: "float", "chip (emu)".
+func backendName(backend, device string) string {
+	if backend != "chip" {
+		return backend
+	}
+	if device == "" {
+		device = host.EmulatorName
+	}
+	return fmt.Sprintf("chip (%s)", device)
+}
+
+// chipHeader says what the compiler made of the network: tiles and the formats of the
+// values that learn and carry errors (from the compiled manifest).
+func chipHeader(c *train.Chip) string {
+	m := c.Compiled.Manifest
+	formats := map[string]string{}
+	for _, v := range m.Formats {
+		formats[v.Name] = v.Format
+	}
+	var fs []string
+	for _, name := range []string{"w", "w_mem", "r", "u", "err_bus", "grad", "adam_m", "adam_v", "b", "tau_m"} {
+		if f, ok := formats[name]; ok {
+			fs = append(fs, name+" "+f)
+		}
+	}
+	used := 0
+	for _, t := range m.Tiles {
+		if t.Slots > 0 || t.Blocks > 0 {
+			used++
+		}
+	}
+	return fmt.Sprintf("chip: %d of %d tiles (%dx%d mesh); formats %s", used, m.Chip.Rows*m.Chip.Cols, m.Chip.Rows, m.Chip.Cols, strings.Join(fs, ", "))
+}
+
+// chipSummary prints the chip's health report and the cost model's figures.
+func chipSummary(out io.Writer, c *train.Chip) error {
+	s, err := c.Summary()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "chip health: %s\n", strings.TrimSpace(s.Health))
+	for _, k := range []struct {
+		what string
+		cost chip.Cost
+	}{{"learning", s.Learning}, {"inference", s.Inference}} {
+		fmt.Fprintf(out, "chip cost (%s): %d cycles per step (critical tile %d), at most %.4g steps/s, %.4g nJ per step, %d synaptic ops per step\n",
+			k.what, k.cost.CyclesPerStep, k.cost.CriticalTile, k.cost.MaxStepRate, k.cost.EnergyPJ/1000, k.cost.SynapticOps)
+	}
 	return nil
 }
 
@@ -369,7 +426,7 @@ func summary(out io.Writer, cfg train.Config, run *train.Run, f trainFlags, wall
 		}
 	}
 	fmt.Fprintf(out, "%s on the %s backend, seed %d: %d epochs (%d this run, %s); test accuracy %.1f %% (best %.1f %% at epoch %d), test loss %.4f; lr %.3g\n",
-		cfg.Task, cfg.Backend, cfg.Seed, last.Epoch, last.Epoch-first+1, wall.Round(time.Second), 100*last.Test.Accuracy,
+		cfg.Task, backendName(cfg.Backend, cfg.Chip.Device), cfg.Seed, last.Epoch, last.Epoch-first+1, wall.Round(time.Second), 100*last.Test.Accuracy,
 		100*best.Test.Accuracy, best.Epoch, last.Test.Loss, last.NextLR)
 	fmt.Fprintf(out, "the paper (mean of 10 seeds): 45.8 %% at epoch 10, 51.2 %% at 20, 87.7 %% at 50, 91.7 ± 0.8 %% after 150\n")
 	if f.checkpoint != "" {
@@ -468,19 +525,29 @@ func trainLag(cmd *cobra.Command, f trainFlags) error {
 		dt      float64
 	)
 	start := time.Now()
+	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device}
+	var student train.Backend
 	if f.task == "lagline" {
-		res, err := lagLine(out, f.backend, steps, f.seed, progress, start)
+		res, err := lagLine(out, f.backend, opt, steps, f.seed, progress, start)
 		if err != nil {
 			return err
 		}
 		run, dt = res.Run, tasks.LagLineDt
 		teacher = []float64{res.TeacherW[0], res.TeacherW[1], res.TeacherTauM[0], res.TeacherTauM[1]}
 	} else {
-		res, err := lagNet(out, f.backend, steps, f.seed, progress, start)
+		res, err := lagNet(out, f.backend, opt, steps, f.seed, progress, start)
 		if err != nil {
 			return err
 		}
 		run, teacher, dt = res.Run, res.Teacher, tasks.LagNetDt
+	}
+	student = run.Student
+	defer train.Close(student)
+	if c, ok := student.(*train.Chip); ok {
+		fmt.Fprintln(out, chipHeader(c))
+		if err := chipSummary(out, c); err != nil {
+			return err
+		}
 	}
 	if logFile != nil {
 		for _, r := range run.Records[1:] {
@@ -514,17 +581,18 @@ func trainLag(cmd *cobra.Command, f trainFlags) error {
 	return nil
 }
 
-func lagLine(out io.Writer, backend string, steps int, seed uint64, progress func(done, total int), start time.Time) (*train.LagLineResult, error) {
-	task, student, teacher, err := train.NewLagLineBackends(backend, seed)
+func lagLine(out io.Writer, backend string, opt train.ChipOptions, steps int, seed uint64, progress func(done, total int), start time.Time) (*train.LagLineResult, error) {
+	task, student, teacher, err := train.NewLagLineBackends(backend, seed, opt)
 	if err != nil {
 		return nil, err
 	}
 	res, err := train.LagLine(task, student, teacher, steps, progress)
 	if err != nil {
+		train.Close(student)
 		return nil, err
 	}
 	fmt.Fprintf(out, "lag-line on the %s backend, seed %d: %d warm-up + %d learning steps, %d contexts, dt %g (%.1f s)\n",
-		backend, seed, res.WarmupSteps, res.Steps, task.Contexts(), tasks.LagLineDt, time.Since(start).Seconds())
+		backendName(backend, opt.Device), seed, res.WarmupSteps, res.Steps, task.Contexts(), tasks.LagLineDt, time.Since(start).Seconds())
 	fmt.Fprintf(out, "%-8s %10s %10s %10s %12s\n", "", "teacher", "initial", "learned", "rel. error")
 	row := func(name string, teacher, initial, learned float64) {
 		fmt.Fprintf(out, "%-8s %10.4f %10.4f %10.4f %11.3f%%\n", name, teacher, initial, learned, 100*abs(learned-teacher)/abs(teacher))
@@ -543,17 +611,18 @@ func lagLine(out io.Writer, backend string, steps int, seed uint64, progress fun
 	return res, nil
 }
 
-func lagNet(out io.Writer, backend string, steps int, seed uint64, progress func(done, total int), start time.Time) (*train.LagNetResult, error) {
-	task, student, teacher, err := train.NewLagNetBackends(backend, seed)
+func lagNet(out io.Writer, backend string, opt train.ChipOptions, steps int, seed uint64, progress func(done, total int), start time.Time) (*train.LagNetResult, error) {
+	task, student, teacher, err := train.NewLagNetBackends(backend, seed, lagNetWarmup, opt)
 	if err != nil {
 		return nil, err
 	}
 	res, err := train.LagNet(task, student, teacher, lagNetWarmup, steps, progress)
 	if err != nil {
+		train.Close(student)
 		return nil, err
 	}
 	fmt.Fprintf(out, "lag-net on the %s backend, seed %d (teacher's weights drawn with seed %d, student's with %d): %d warm-up + %d learning steps, 1 context, dt %g (%.1f s)\n",
-		backend, seed, seed, seed+1, res.WarmupSteps, res.Steps, tasks.LagNetDt, time.Since(start).Seconds())
+		backendName(backend, opt.Device), seed, seed, seed+1, res.WarmupSteps, res.Steps, tasks.LagNetDt, time.Since(start).Seconds())
 	fmt.Fprintf(out, "%-10s %10s %10s %10s\n", "", "teacher", "initial", "learned")
 	for i, n := range res.Names {
 		fmt.Fprintf(out, "%-10s %10.4f %10.4f %10.4f\n", n, res.Teacher[i], res.Initial[i], res.Learned[i])

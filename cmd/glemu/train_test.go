@@ -19,7 +19,7 @@ import (
 // (That the student converges is train's test; this one checks the report.)
 func TestTrainLagLine(t *testing.T) {
 	dir := t.TempDir()
-	out, err := execute(t, "train", "--task", "lagline", "--steps", "1000", "--seed", "2",
+	out, err := execute(t, "train", "--task", "lagline", "--steps", "1000", "--seed", "2", "--backend", "float",
 		"--log", filepath.Join(dir, "l.jsonl"), "--plot", filepath.Join(dir, "l.png"))
 	if err != nil {
 		t.Fatal(err)
@@ -55,8 +55,23 @@ func TestTrainLagLine(t *testing.T) {
 	isPNG(t, filepath.Join(dir, "l.png"))
 }
 
+// TestTrainLagLineChip: on the chip (the default) the report adds the formats, the
+// health report and the cost figures.
+func TestTrainLagLineChip(t *testing.T) {
+	out, err := execute(t, "train", "--task", "lagline", "--steps", "1000", "--seed", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 11 || !regexp.MustCompile(`^lag-line on the chip \(emu\) backend, seed 2: 5000 warm-up \+ 1000 learning steps, 100 contexts, dt 0\.01 \(\d+\.\d s\)$`).MatchString(lines[0]) ||
+		!strings.HasPrefix(lines[7], "chip: 1 of 16 tiles (4x4 mesh); formats w Q") || !strings.HasPrefix(lines[8], "chip health: 6,000 steps run on 100 contexts.") ||
+		!strings.HasPrefix(lines[len(lines)-2], "chip cost (learning): ") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
 func TestTrainLagNet(t *testing.T) {
-	out, err := execute(t, "train", "--task", "lagnet", "--steps", "3000")
+	out, err := execute(t, "train", "--task", "lagnet", "--steps", "3000", "--backend", "float")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,25 +110,51 @@ func args(extra ...string) []string { return append(append([]string(nil), small.
 // TestTrainMNIST1D: one line per epoch, a JSON line per epoch in --log, a plot, a
 // checkpoint; resumed, the run continues exactly as the uninterrupted one; eval of the
 // checkpoint reproduces the last epoch's test figures.
+// On the chip (the default) the header names the device and the formats, and the
+// summary ends with the chip's health report and cost figures.
 func TestTrainMNIST1D(t *testing.T) {
+	for _, backend := range []string{"chip", "float"} {
+		t.Run(backend, func(t *testing.T) { testTrainMNIST1D(t, backend) })
+	}
+}
+
+func testTrainMNIST1D(t *testing.T, backend string) {
 	dir := t.TempDir()
 	p := func(s string) string { return filepath.Join(dir, s) }
+	args := func(extra ...string) []string {
+		a := args(extra...)
+		if backend == "float" {
+			a = append(a, "--backend", "float")
+		}
+		return a
+	}
 	out, err := execute(t, args("--epochs", "3", "--log", p("whole.jsonl"), "--plot", p("c.png"))...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
+	name := "float"
+	if backend == "chip" {
+		name = "chip (emu)"
+		if len(lines) < 10 || !regexp.MustCompile(`^chip: \d+ of 16 tiles \(4x4 mesh\); formats w Q\d+\.\d+, w_mem Q\d+\.\d+, r Q`).MatchString(lines[1]) ||
+			!strings.HasPrefix(lines[7], "chip health: ") ||
+			!regexp.MustCompile(`^chip cost \(learning\): \d+ cycles per step \(critical tile \d+\), at most [\d.e+]+ steps/s, [\d.]+ nJ per step, \d+ synaptic ops per step$`).MatchString(lines[len(lines)-2]) ||
+			!strings.HasPrefix(lines[len(lines)-1], "chip cost (inference): ") {
+			t.Fatalf("chip lines missing:\n%s", out)
+		}
+		lines = append(lines[:1], lines[2:7]...)
+	}
 	if len(lines) != 6 {
 		t.Fatalf("want 6 lines, got:\n%s", out)
 	}
-	if lines[0] != "mnist1d: mnist1d-gle-w6, 292 parameters, on the float backend; seed 1, 8 contexts, 10+5 samples of 360 steps, 1080 steps per epoch" {
+	if lines[0] != "mnist1d: mnist1d-gle-w6, 292 parameters, on the "+name+" backend; seed 1, 8 contexts, 10+5 samples of 360 steps, 1080 steps per epoch" {
 		t.Errorf("header %q", lines[0])
 	}
 	epoch := regexp.MustCompile(`^epoch   1/3  lr 0\.001  train loss \d\.\d{4} acc [ \d]{3}\.\d %  test loss \d\.\d{4} acc [ \d]{3}\.\d %  \d+ steps/s  \d+\.\d s  \(paper: 13\.5 %\)$`)
 	if !epoch.MatchString(lines[1]) {
 		t.Errorf("epoch line %q", lines[1])
 	}
-	if !strings.HasPrefix(lines[4], "mnist1d on the float backend, seed 1: 3 epochs (3 this run, ") {
+	if !strings.HasPrefix(lines[4], "mnist1d on the "+name+" backend, seed 1: 3 epochs (3 this run, ") {
 		t.Errorf("summary %q", lines[4])
 	}
 	whole := readLines(t, p("whole.jsonl"))
@@ -161,7 +202,7 @@ func TestTrainMNIST1D(t *testing.T) {
 	if !strings.Contains(out, "these equal the figures the run recorded for epoch 3") {
 		t.Errorf("eval --checkpoint:\n%s", out)
 	}
-	out, err = execute(t, "eval", "--net", filepath.Join(p("ck"), train.TrainedFile), "--contexts", "5", "--test-samples", "5")
+	out, err = execute(t, "eval", "--net", filepath.Join(p("ck"), train.TrainedFile), "--contexts", "5", "--test-samples", "5", "--backend", backend)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +224,9 @@ func TestTrainErrors(t *testing.T) {
 	if _, err := execute(t, args("--epochs", "1", "--checkpoint", p("ck"))...); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := execute(t, args("--epochs", "1", "--checkpoint", p("fck"), "--backend", "float")...); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args    []string
 		want    string
@@ -191,7 +235,11 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"train", "--task", "mnist2d"}, `unknown task "mnist2d"; use --task mnist1d, lagline or lagnet`, true},
 		{[]string{"train", "--net", p("three.json")}, `train: network "mnist1d-gle-w6" has 3 outputs, but mnist1d has 10 classes; give it one output per class`, false},
 		{[]string{"train", "--epochs", "-1"}, "--epochs -1: give a number of epochs ≥ 0", true},
-		{[]string{"train", "--device", "emu"}, "--device emu selects the chip backend's device; it cannot be used with --backend float", true},
+		{[]string{"train", "--backend", "float", "--device", "emu"}, "--device emu selects the chip backend's device; it cannot be used with --backend float", true},
+		{[]string{"train", "--task", "lagline", "--backend", "float", "--device", "emu"}, "--device emu selects the chip backend's device; it cannot be used with --backend float", true},
+		{[]string{"train", "--resume", p("fck"), "--device", "emu"}, "--device emu selects the chip backend's device; checkpoint " + p("fck") + " ran on the float backend", true},
+		{[]string{"train", "--resume", p("fck"), "--backend", "chip"}, "train: checkpoint " + p("fck") + " ran on the float backend, not chip; resume it with --backend float", false},
+		{[]string{"train", "--device", "tcp://board"}, `host: device "tcp://board": want emu, serial:///PATH[?baud=RATE] or a device path such as /dev/ttyUSB0`, false},
 		{[]string{"train", "--backend", "float", "--device", "serial:///dev/ttyUSB0"}, "--device serial:///dev/ttyUSB0 selects the chip backend's device; it cannot be used with --backend float", true},
 		{args("--width", "7", "--resume", p("ck")), `train: checkpoint ` + p("ck") + ` is of network "mnist1d-gle-w6" with 292 parameters, not of the one asked for, "mnist1d-gle-w7" with 374 parameters; resume with the task, network and flags it was trained with`, false},
 		{args("--lr", "0.01", "--resume", p("ck")), `train: checkpoint ` + p("ck") + ` is of network "mnist1d-gle-w6" with 292 parameters, not of the one asked for, "mnist1d-gle-w6" with 292 parameters (the same name, other settings); resume with the task, network and flags it was trained with`, false},
@@ -199,8 +247,6 @@ func TestTrainErrors(t *testing.T) {
 		{args("--checkpoint", p("ck")), "--checkpoint " + p("ck") + " already holds a run's checkpoint; continue it with --resume " + p("ck") + ", or give another directory", true},
 		{[]string{"train", "--resume", p("ck"), "--checkpoint", p("ck") + "/", "--epochs", "2", "--seed", "1"}, "", false},
 		{[]string{"train", "--resume", p("nothing")}, `train: no checkpoint in ` + p("nothing") + ` (want checkpoint.glemu there); give the --checkpoint directory of a run`, false},
-		{[]string{"train", "--backend", "chip"}, "train: --backend chip is not wired in yet: it needs a train.Backend that compiles the network (compiler) and steps it through host.Device, which a later issue adds; use --backend float", false},
-		{[]string{"train", "--task", "lagline", "--backend", "chip"}, "train: --backend chip is not wired in yet: it needs a train.Backend that compiles the network (compiler) and steps it through host.Device, which a later issue adds; use --backend float", false},
 		{[]string{"train", "--backend", "gpu"}, `unknown backend "gpu"; use --backend float or chip`, true},
 		{[]string{"train", "--contexts", "0"}, "--contexts 0: give a number of contexts ≥ 1", true},
 		{[]string{"train", "--width", "2"}, "tasks: MNIST-1D width 2; give 3 … 4096 units per hidden layer (the paper: 53)", true},
@@ -215,7 +261,8 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"eval"}, "give one of --checkpoint DIR and --net FILE", true},
 		{[]string{"eval", "--checkpoint", p("ck"), "--contexts", "3"}, "--contexts is for --net; a checkpoint runs as it was trained", true},
 		{[]string{"eval", "--net", p("three.json")}, `train: network "mnist1d-gle-w6" has 3 outputs, but mnist1d has 10 classes; give it one output per class`, false},
-		{[]string{"eval", "--net", p("three.json"), "--device", "emu"}, "--device emu selects the chip backend's device; it cannot be used with --backend float", true},
+		{[]string{"eval", "--net", p("three.json"), "--backend", "float", "--device", "emu"}, "--device emu selects the chip backend's device; it cannot be used with --backend float", true},
+		{[]string{"eval", "--checkpoint", p("fck"), "--device", "emu"}, "--device emu selects the chip backend's device; checkpoint " + p("fck") + " ran on the float backend", true},
 	}
 	for _, c := range cases {
 		out, err := execute(t, c.args...)
