@@ -83,3 +83,11 @@ func RunPhase(c *Chip, ph int) {
 		c.phases[ph](t)
 	}
 }
+
+// SetAdamKernel switches the vector Adam kernel on (where the CPU has it) or off, and
+// reports whether it was on.
+func SetAdamKernel(on bool) bool {
+	was := useAdamKernel
+	useAdamKernel = on && hasAdamKernel
+	return was
+}

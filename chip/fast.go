@@ -400,14 +400,17 @@ func mulShiftS(a, b, lim int64, d uint, rnd uint64, he bool) (int64, bool) {
 	if b > lim || b < -lim {
 		return mulShiftQ(a, b, int(d), rnd, he)
 	}
-	x := a * b
-	var inc int64
+	return shr64(a*b, d, rnd, he), true
+}
+
+// shr64 is x·2^−d rounded half-even (he) or stochastically with draw rnd, for
+// 1 ≤ d ≤ 62 and |x| ≤ 2^62.
+func shr64(x int64, d uint, rnd uint64, he bool) int64 {
+	inc := int64(rnd >> (64 - d))
 	if he {
 		inc = 1<<(d-1) - 1 + (x>>d)&1
-	} else {
-		inc = int64(rnd >> (64 - d))
 	}
-	return (x + inc) >> d, true
+	return (x + inc) >> d
 }
 
 // plan prepares the fast path of o, whose gradient sums have sFrac fraction bits.
@@ -526,4 +529,86 @@ func (p *optPlan) step(theta, s int64, m, v *int64, rT, rM, rV uint64, cnt *[num
 	}
 	t, ok := mulShiftS(p.lrt, x, p.limT, uint(p.dT), rT, p.heT)
 	return p.theta.add(theta, t, ok, cT)
+}
+
+// adamRow is step for Adam over one row of a block's synapses (k0 … k0+n−1, declared
+// indices idx0 … idx0+n−1), in three passes so that the square roots and divisions of
+// neighbouring synapses overlap: the moments, then ⌊√v⌋ + ε_t, then the ratio and θ.
+// It returns θ's new values in theta (which holds the old ones on entry); den is
+// scratch of at least n values.
+func (p *optPlan) adamRow(theta, gs, m, v, den []int64, idx0 uint64, sT, sM, sV fixedpoint.Stream, cnt *[numCounted]fixedpoint.Counters, cT *uint64) {
+	n := len(theta)
+	gs, m, v, den = gs[:n], m[:n], v[:n], den[:n]
+	gLo, gHi := p.grad.lo, p.grad.hi
+	invC, limG, dG := p.invC, p.limG, uint(p.dG)
+	a1, lim1, dM, heM := p.a1, p.lim1, uint(p.dM), p.heM
+	a2, lim2, dV, heV, sV2 := p.a2, p.lim2, uint(p.dV), p.heV, uint(p.sV)
+	var sG, sAM, sAV uint64
+	for j := range n {
+		s := -gs[j]
+		g, ok := int64(0), true
+		if s <= limG && s >= -limG {
+			g = shr64(invC*s, dG, 0, true)
+		} else {
+			g, ok = mulShiftQ(invC, s, int(dG), 0, true)
+		}
+		if !ok || g > gHi || g < gLo {
+			sG++
+			if ok && g < 0 || !ok && (s < 0) {
+				g = gLo
+			} else {
+				g = gHi
+			}
+		}
+		idx := idx0 + uint64(j)
+		var rM, rV uint64
+		if !heM {
+			rM = sM.Draw(idx)
+		}
+		if !heV {
+			rV = sV.Draw(idx)
+		}
+		mj := m[j]
+		t, ok := int64(0), true
+		if x := g - mj; x <= lim1 && x >= -lim1 {
+			t = shr64(a1*x, dM, rM, heM)
+		} else {
+			t, ok = mulShiftQ(a1, x, int(dM), rM, heM)
+		}
+		m[j] = p.m.add(mj, t, ok, &sAM)
+		vj := v[j]
+		ok = true
+		if x := g*g - vj<<sV2; x <= lim2 && x >= -lim2 {
+			t = shr64(a2*x, dV, rV, heV)
+		} else {
+			t, ok = mulShiftQ(a2, x, int(dV), rV, heV)
+		}
+		v[j] = p.v.add(vj, t, ok, &sAV)
+	}
+	cnt[cntGrad].Saturations += sG
+	cnt[cntAdamM].Saturations += sAM
+	cnt[cntAdamV].Saturations += sAV
+	epsT := p.epsT
+	for j, vv := range v {
+		den[j] = isqrt(vv) + epsT
+	}
+	k := uint(p.k)
+	lrt, limT, dT, heT := p.lrt, p.limT, uint(p.dT), p.heT
+	for j, d := range den {
+		if d <= 0 {
+			continue
+		}
+		x := (m[j] << k) / d
+		var rT uint64
+		if !heT {
+			rT = sT.Draw(idx0 + uint64(j))
+		}
+		t, ok := int64(0), true
+		if x <= limT && x >= -limT {
+			t = shr64(lrt*x, dT, rT, heT)
+		} else {
+			t, ok = mulShiftQ(lrt, x, int(dT), rT, heT)
+		}
+		theta[j] = p.theta.add(theta[j], t, ok, cT)
+	}
 }

@@ -2,6 +2,7 @@ package chip
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/glemu/glemu/fixedpoint"
 )
@@ -231,6 +232,10 @@ func (c *Chip) learnBlock(tl *tile, b *block) {
 		c.analog.WeightBits == 0 && c.analog.WeightWriteSigma == 0
 	wSat := rangeOf(f.w)
 	ssize := uint64(src.size)
+	if fast && pl.kind == OptAdam && b.opt.m != nil && b.opt.v != nil {
+		c.learnBlockAdam(tl, b, &pl, &o, sx, fastX, dX)
+		return
+	}
 	var mp, vp *int64
 	var rT, rM, rV uint64
 	for i := range b.rows {
@@ -274,6 +279,89 @@ func (c *Chip) learnBlock(tl *tile, b *block) {
 			}
 			x := f.w.Rescale(w, f.wMem.Format.Frac, rnd, &cnt[cntW])
 			b.wX[k] = int16(c.analogWrite(b, k, x, c.steps, &cnt[cntW]))
+		}
+	}
+}
+
+// learnBlockAdam is learnBlock's fast path for Adam: the vector kernel (kernelRow) a
+// row at a time, or adamRow on rows of 64, then the crossbar cells of the synapses
+// whose weight memory changed are rewritten.
+func (c *Chip) learnBlockAdam(tl *tile, b *block, pl *optPlan, o *opt, sx fixedpoint.Stream, fastX bool, dX uint) {
+	f := &c.f
+	cnt := &tl.cnt
+	cT := &cnt[cntWMem].Saturations
+	var old [adamRowMax]int64
+	var den [64]int64
+	wSat := rangeOf(f.w)
+	ssize := uint64(b.p.src.size)
+	// write rewrites cell k of the block (declared index idx) for weight memory w.
+	write := func(k int, idx uint64, w int64) {
+		if fastX {
+			b.wX[k] = int16(wSat.clamp((w+int64(sx.Draw(idx)>>(64-dX)))>>dX, &cnt[cntW].Saturations))
+			return
+		}
+		var rnd uint64
+		if f.w.Rounding == fixedpoint.Stochastic {
+			rnd = sx.Draw(idx)
+		}
+		x := f.w.Rescale(w, f.wMem.Format.Frac, rnd, &cnt[cntW])
+		b.wX[k] = int16(c.analogWrite(b, k, x, c.steps, &cnt[cntW]))
+	}
+	if pl.adamVector() && !c.reference {
+		var args adamArgs
+		pl.args(&args, o.sTheta, o.sM, o.sV)
+		if fastX {
+			args.sX, args.dX, args.srX, args.xLo, args.xHi = uint64(sx), int64(dX), int64(64-dX), wSat.lo, wSat.hi
+		}
+		for i := range b.rows {
+			base := uint64(b.row0+i)*ssize + uint64(b.col0)
+			for j0 := 0; j0 < b.cols; j0 += adamRowMax {
+				n := min(adamRowMax, b.cols-j0)
+				k0 := i*b.cols + j0
+				idx0 := base + uint64(j0)
+				th, gs, m, v := b.wMem[k0:k0+n], b.gsum[k0:k0+n], b.opt.m[k0:k0+n], b.opt.v[k0:k0+n]
+				args.wx = nil
+				if fastX {
+					args.wx = &b.wX[k0]
+				} else {
+					copy(old[:n], th)
+				}
+				fail := pl.kernelRow(&args, th, gs, m, v, idx0, cnt, cT)
+				for g, fb := range fail[:(n+7)/8] {
+					for ; fb != 0; fb &= fb - 1 {
+						j := 8*g + bits.TrailingZeros8(fb)
+						w := th[j]
+						pl.adamRow(th[j:j+1], gs[j:j+1], m[j:j+1], v[j:j+1], den[:1], idx0+uint64(j), o.sTheta, o.sM, o.sV, cnt, cT)
+						if fastX && th[j] != w {
+							write(k0+j, idx0+uint64(j), th[j])
+						}
+					}
+				}
+				if !fastX {
+					for j, w := range th {
+						if w != old[j] {
+							write(k0+j, idx0+uint64(j), w)
+						}
+					}
+				}
+			}
+		}
+		return
+	}
+	for i := range b.rows {
+		base := uint64(b.row0+i)*ssize + uint64(b.col0)
+		for j0 := 0; j0 < b.cols; j0 += 64 {
+			n := min(64, b.cols-j0)
+			k0 := i*b.cols + j0
+			idx0 := base + uint64(j0)
+			th := b.wMem[k0 : k0+n]
+			copy(old[:n], th)
+			pl.adamRow(th, b.gsum[k0:k0+n], b.opt.m[k0:k0+n], b.opt.v[k0:k0+n], den[:n], idx0, o.sTheta, o.sM, o.sV, cnt, cT)
+			for j, w := range th {
+				if w != old[j] {
+					write(k0+j, idx0+uint64(j), w)
+				}
+			}
 		}
 	}
 }

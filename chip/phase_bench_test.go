@@ -2,6 +2,7 @@ package chip_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/glemu/glemu/chip"
@@ -27,13 +28,28 @@ func BenchmarkPhases(b *testing.B) {
 		}
 		chip.ForceMemo(c)
 		drive(b, c, 20, 1, 1, true)
-		for ph, name := range []string{"forward", "neurons", "backward", "commit"} {
-			b.Run(fmt.Sprintf("contexts=%d/%s", C, name), func(b *testing.B) {
-				for range b.N {
-					chip.RunPhase(c, ph)
-				}
-			})
+		for ph, name := range []string{"forward", "neurons", "backward", "backward-scalar", "commit"} {
+			if name == "backward-scalar" {
+				was := chip.SetAdamKernel(false)
+				b.Run(fmt.Sprintf("contexts=%d/%s", C, name), func(b *testing.B) { benchPhase(b, c, 2) })
+				chip.SetAdamKernel(was)
+				continue
+			}
+			if ph > 3 {
+				ph = 3
+			}
+			b.Run(fmt.Sprintf("contexts=%d/%s", C, name), func(b *testing.B) { benchPhase(b, c, ph) })
 		}
 		c.Close()
 	}
+}
+
+func benchPhase(b *testing.B, c *chip.Chip, ph int) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0 := threadCPU()
+	for range b.N {
+		chip.RunPhase(c, ph)
+	}
+	b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
 }

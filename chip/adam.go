@@ -1,0 +1,103 @@
+package chip
+
+import (
+	"math/bits"
+
+	"github.com/glemu/glemu/fixedpoint"
+)
+
+// adamArgs is what the vector Adam kernel (adam_amd64.s) reads: a row of synapses and
+// the optimizer's constants for one learning step, with the derived values the kernel
+// would otherwise recompute (negated bounds, rounding halves, shift complements). The
+// layout is fixed: the assembly addresses fields by offset (TestAdamArgsLayout).
+type adamArgs struct {
+	theta, gs, m, v *int64 // 0, 8, 16, 24
+	n               int64  // 32: synapses in the row
+	idx0            uint64 // 40: declared index of the first
+
+	invC, limG, nlimG, dG, halfG, gLo, gHi int64 // 48 … 96
+
+	a1, lim1, nlim1, dM, halfM, srM, heM, mLo, mHi int64 // 104 … 168
+
+	a2, lim2, nlim2, dV, halfV, srV, heV, sV, vLo, vHi int64 // 176 … 248
+
+	epsT, k int64 // 256, 264
+
+	lrt, limT, nlimT, dT, halfT, srT, heT, tLo, tHi int64 // 272 … 336
+
+	sM, sV2, sT uint64 // 344, 352, 360: stream bases of m, v, θ
+
+	cG, cM, cV, cT uint64 // 368 … 392: saturations counted by the kernel
+
+	lanes [8]int64 // 400: 0 … 7
+
+	wx  *int16 // 464: the row's crossbar cells, nil: no crossbar write
+	sX  uint64 // 472: stream base of the crossbar write
+	srX int64  // 480: 64 − dX
+	dX  int64  // 488: w_mem's fraction bits over w's
+	xLo int64  // 496: w's range
+	xHi int64  // 504
+	cW  uint64 // 512: crossbar saturations
+
+	fail [adamRowMax / 8]uint8 // 520: per group, the lanes the kernel declined
+
+	vSh int64 // 552: |dV − 32|
+}
+
+// adamRowMax is the most synapses of one kernel call.
+const adamRowMax = 256
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// useAdamKernel selects the vector Adam kernel where the CPU has it; tests switch it
+// off to compare.
+var useAdamKernel = hasAdamKernel
+
+// adamVector reports whether the vector kernel computes p's Adam step exactly: the
+// bounds under which its float square root and division are exact (see
+// adam_amd64.s) hold for p's formats.
+func (p *optPlan) adamVector() bool {
+	if !useAdamKernel || p.kind != OptAdam || !p.ok {
+		return false
+	}
+	mMax := uint64(max(-p.m.lo, p.m.hi))
+	return p.v.lo >= 0 && p.v.hi < 1<<62 && p.k >= 0 && p.sV >= 0 && p.sV < 64 &&
+		bits.Len64(mMax)+p.k <= 61 && p.a2 >= 0 && p.a2 < 1<<31 && bits.Len64(uint64(p.a2))+63-p.dV <= 61 && p.epsT >= 0 && p.epsT < 1<<40 && p.theta.hi < 1<<62 && p.theta.lo > -(1<<62)
+}
+
+// args fills a with p's constants (the row fields are set per row).
+func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
+	*a = adamArgs{
+		invC: p.invC, limG: p.limG, nlimG: -p.limG, dG: int64(p.dG), halfG: 1<<(p.dG-1) - 1, gLo: p.grad.lo, gHi: p.grad.hi,
+		a1: p.a1, lim1: p.lim1, nlim1: -p.lim1, dM: int64(p.dM), halfM: 1<<(p.dM-1) - 1, srM: int64(64 - p.dM), heM: b2i(p.heM), mLo: p.m.lo, mHi: p.m.hi,
+		a2: p.a2, lim2: p.lim2, nlim2: -p.lim2, dV: int64(p.dV), halfV: 1<<(p.dV-1) - 1, srV: int64(64 - p.dV), heV: b2i(p.heV), sV: int64(p.sV), vLo: p.v.lo, vHi: p.v.hi,
+		epsT: p.epsT, k: int64(p.k),
+		lrt: p.lrt, limT: p.limT, nlimT: -p.limT, dT: int64(p.dT), halfT: 1<<(p.dT-1) - 1, srT: int64(64 - p.dT), heT: b2i(p.heT), tLo: p.theta.lo, tHi: p.theta.hi,
+		sM: uint64(sM), sV2: uint64(sV), sT: uint64(sT),
+		lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7},
+		vSh:   int64(max(p.dV-32, 32-p.dV)),
+	}
+}
+
+// kernelRow runs the vector kernel on a row of at most adamRowMax synapses (a.wx set
+// by the caller: the row's crossbar cells, or nil), adds its saturation counts, and
+// returns the lanes it declined, a bit per synapse: the caller runs adamRow on those.
+func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, cnt *[numCounted]fixedpoint.Counters, cT *uint64) (fail [adamRowMax / 8]uint8) {
+	n := len(theta)
+	gs, m, v = gs[:n], m[:n], v[:n]
+	a.theta, a.gs, a.m, a.v = &theta[0], &gs[0], &m[0], &v[0]
+	a.n, a.idx0 = int64(n), idx0
+	a.cG, a.cM, a.cV, a.cT, a.cW = 0, 0, 0, 0, 0
+	adamKernel(a)
+	cnt[cntGrad].Saturations += a.cG
+	cnt[cntAdamM].Saturations += a.cM
+	cnt[cntAdamV].Saturations += a.cV
+	cnt[cntW].Saturations += a.cW
+	*cT += a.cT
+	return a.fail
+}

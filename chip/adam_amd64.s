@@ -1,0 +1,421 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The Adam step of optPlan.adamRow on eight synapses at a time (AVX-512 F and DQ).
+// Integer lanes do what adamRow does in int64 (vpmullq keeps the low 64 bits, like
+// Go's multiply). Two steps use floating point and are exact under the bounds
+// optPlan.adamVector checks:
+//   - ⌊√v⌋, v < 2^62: r = trunc(sqrt(float64(v))) is within 1 of ⌊√v⌋; two steps
+//     down while r² > v, then two up while (r+1)² ≤ v, give isqrt's result.
+//   - q = ⌊a/d⌋ for a = |m·2^k| < 2^62, 0 < d < 2^41: q0 = trunc(fl(a)/fl(d)) is
+//     within 2^11 of q, so r = a − q0·d is exact in int64 and below 2^53 in
+//     magnitude; ⌊fl(r/d)⌋ is then exactly ⌊r/d⌋ (the quotient's rounding error,
+//     < 2^−41, is smaller than any non-zero distance of r/d to an integer, ≥ 1/d),
+//     so q0 + ⌊r/d⌋ = q; a last step each way guards it. The sign is applied after,
+//     which is Go's truncating division.
+// A lane whose operands leave the 64-bit product bounds (lim*) is not stored: the
+// kernel sets its bit in the group's fail byte and Go runs it. The row's last n mod 8
+// lanes are masked. With a crossbar (wx ≠ nil), every stored lane whose θ changed
+// writes its cell: w = sat((θ + draw·2^(dX−64))·2^−dX), the inlined crossbar write of
+// learnBlock.
+
+#define O_THETA 0
+#define O_GS 8
+#define O_M 16
+#define O_V 24
+#define O_N 32
+#define O_IDX0 40
+#define O_INVC 48
+#define O_LIMG 56
+#define O_NLIMG 64
+#define O_DG 72
+#define O_HALFG 80
+#define O_GLO 88
+#define O_GHI 96
+#define O_A1 104
+#define O_LIM1 112
+#define O_NLIM1 120
+#define O_DM 128
+#define O_HALFM 136
+#define O_SRM 144
+#define O_HEM 152
+#define O_MLO 160
+#define O_MHI 168
+#define O_A2 176
+#define O_LIM2 184
+#define O_NLIM2 192
+#define O_DV 200
+#define O_HALFV 208
+#define O_SRV 216
+#define O_HEV 224
+#define O_SV 232
+#define O_VLO 240
+#define O_VHI 248
+#define O_EPST 256
+#define O_K 264
+#define O_LRT 272
+#define O_LIMT 280
+#define O_NLIMT 288
+#define O_DT 296
+#define O_HALFT 304
+#define O_SRT 312
+#define O_HET 320
+#define O_TLO 328
+#define O_THI 336
+#define O_SM 344
+#define O_SV2 352
+#define O_ST 360
+#define O_CG 368
+#define O_CM 376
+#define O_CV 384
+#define O_CT 392
+#define O_LANES 400
+#define O_WX 464
+#define O_SX 472
+#define O_SRX 480
+#define O_DX 488
+#define O_XLO 496
+#define O_XHI 504
+#define O_CW 512
+#define O_FAIL 520
+#define O_VSH 552
+
+// MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
+#define MIX(z, t) \
+	VPSRLQ  $30, z, t; \
+	VPXORQ  t, z, z; \
+	VPMULLQ Z24, z, z; \
+	VPSRLQ  $27, z, t; \
+	VPXORQ  t, z, z; \
+	VPMULLQ Z25, z, z; \
+	VPSRLQ  $31, z, t; \
+	VPXORQ  t, z, z
+
+// func adamKernel(a *adamArgs)
+// Registers: DI args, BX first synapse of the group, CX n, R8–R11 θ, gs, m, v;
+// K3 the group's lanes within the row; Z5 idx·γ, Z16–Z21 gradient constants, Z22
+// ones, Z23 γ, Z24–Z25 mix multipliers, Z26 lanes, Z27 zero; R12, R13, SI, DX the
+// group's saturation masks (g, m, v, θ).
+TEXT ·adamKernel(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), DI
+	XORQ BX, BX
+	MOVQ O_N(DI), CX
+	MOVQ O_THETA(DI), R8
+	MOVQ O_GS(DI), R9
+	MOVQ O_M(DI), R10
+	MOVQ O_V(DI), R11
+	VPXORQ       Z27, Z27, Z27
+	VPBROADCASTQ O_INVC(DI), Z16
+	VPBROADCASTQ O_LIMG(DI), Z17
+	VPBROADCASTQ O_NLIMG(DI), Z18
+	VPBROADCASTQ O_DG(DI), Z19
+	VPBROADCASTQ O_GLO(DI), Z20
+	VPBROADCASTQ O_GHI(DI), Z21
+	MOVQ         $1, AX
+	VPBROADCASTQ AX, Z22
+	MOVQ         $0x9E3779B97F4A7C15, AX
+	VPBROADCASTQ AX, Z23
+	MOVQ         $0xBF58476D1CE4E5B9, AX
+	VPBROADCASTQ AX, Z24
+	MOVQ         $0x94D049BB133111EB, AX
+	VPBROADCASTQ AX, Z25
+	VMOVDQU64    O_LANES(DI), Z26
+
+loop:
+	CMPQ BX, CX
+	JGE  done
+	// K3: lanes BX … min(BX+8, n)−1.
+	MOVQ CX, AX
+	SUBQ BX, AX
+	CMPQ AX, $8
+	JLT  partial
+	MOVQ $0xff, AX
+	JMP  lanes
+
+partial:
+	MOVQ $1, DX
+	SHLXQ AX, DX, AX
+	DECQ AX
+
+lanes:
+	KMOVB AX, K3
+
+	// g = rhe(invC·s, dG), s = −gs, saturated; K7 collects declined lanes.
+	VMOVDQU64.Z (R9)(BX*8), K3, Z0
+	VPSUBQ    Z0, Z27, Z0
+	VPCMPGTQ  Z17, Z0, K1
+	VPCMPGTQ  Z0, Z18, K2
+	KORB      K1, K2, K7
+	VPMULLQ   Z16, Z0, Z1
+	VPSRAVQ   Z19, Z1, Z6
+	VPANDQ    Z22, Z6, Z6
+	VPBROADCASTQ O_HALFG(DI), Z7
+	VPADDQ    Z7, Z6, Z6
+	VPADDQ    Z6, Z1, Z1
+	VPSRAVQ   Z19, Z1, Z1
+	VPCMPGTQ  Z21, Z1, K1
+	VPCMPGTQ  Z1, Z20, K2
+	KORB      K1, K2, K1
+	KMOVB     K1, R12
+	VPMINSQ   Z21, Z1, Z1
+	VPMAXSQ   Z20, Z1, Z1
+
+	// Z5 = (idx0 + j + lane)·γ, the draws' common term.
+	MOVQ         O_IDX0(DI), AX
+	ADDQ         BX, AX
+	VPBROADCASTQ AX, Z5
+	VPADDQ       Z26, Z5, Z5
+	VPMULLQ      Z23, Z5, Z5
+
+	// m ← sat(m + round(a1·(g − m)·2^−dM)).
+	VMOVDQU64.Z  (R10)(BX*8), K3, Z2
+	VPSUBQ       Z2, Z1, Z6
+	VPBROADCASTQ O_LIM1(DI), Z7
+	VPCMPGTQ     Z7, Z6, K1
+	VPBROADCASTQ O_NLIM1(DI), Z7
+	VPCMPGTQ     Z6, Z7, K2
+	KORB         K1, K2, K1
+	KORB         K1, K7, K7
+	VPBROADCASTQ O_A1(DI), Z7
+	VPMULLQ      Z7, Z6, Z6
+	VPBROADCASTQ O_DM(DI), Z8
+	CMPQ         O_HEM(DI), $0
+	JEQ          m_sr
+	VPSRAVQ      Z8, Z6, Z9
+	VPANDQ       Z22, Z9, Z9
+	VPBROADCASTQ O_HALFM(DI), Z10
+	VPADDQ       Z10, Z9, Z9
+	JMP          m_inc
+
+m_sr:
+	VPBROADCASTQ O_SM(DI), Z9
+	VPADDQ       Z5, Z9, Z9
+	MIX(Z9, Z11)
+	VPBROADCASTQ O_SRM(DI), Z10
+	VPSRLVQ      Z10, Z9, Z9
+
+m_inc:
+	VPADDQ       Z9, Z6, Z6
+	VPSRAVQ      Z8, Z6, Z6
+	VPADDQ       Z6, Z2, Z2
+	VPBROADCASTQ O_MLO(DI), Z7
+	VPBROADCASTQ O_MHI(DI), Z8
+	VPCMPGTQ     Z8, Z2, K1
+	VPCMPGTQ     Z2, Z7, K2
+	KORB         K1, K2, K1
+	KMOVB        K1, R13
+	VPMINSQ      Z8, Z2, Z2
+	VPMAXSQ      Z7, Z2, Z2
+
+	// v ← sat(v + round(a2·(g² − v·2^sV)·2^−dV)).
+	VMOVDQU64.Z  (R11)(BX*8), K3, Z3
+	VPMULLQ      Z1, Z1, Z6
+	VPBROADCASTQ O_SV(DI), Z7
+	VPSLLVQ      Z7, Z3, Z7
+	VPSUBQ       Z7, Z6, Z6
+	// The product a2·x needs up to 94 bits: with x = xh·2^32 + xl, H = a2·xh and
+	// L = a2·xl are exact, P = H·2^32 + L; Y = L + inc < 2^64 unsigned, and
+	// ⌊(P + inc)·2^−dV⌋ = (H + Y·2^−32)·2^(32−dV) (dV ≥ 32), or
+	// H·2^(32−dV) + ⌊Y·2^−dV⌋ (dV < 32), within int64 by adamVector's bound on a2.
+	VPBROADCASTQ O_A2(DI), Z7
+	VPSRAQ       $32, Z6, Z12
+	VPMULLQ      Z7, Z12, Z12
+	VPMULUDQ     Z7, Z6, Z13
+	VPSLLQ       $32, Z12, Z6
+	VPADDQ       Z13, Z6, Z6
+	VPBROADCASTQ O_DV(DI), Z8
+	CMPQ         O_HEV(DI), $0
+	JEQ          v_sr
+	VPSRAVQ      Z8, Z6, Z9
+	VPANDQ       Z22, Z9, Z9
+	VPBROADCASTQ O_HALFV(DI), Z10
+	VPADDQ       Z10, Z9, Z9
+	JMP          v_inc
+
+v_sr:
+	VPBROADCASTQ O_SV2(DI), Z9
+	VPADDQ       Z5, Z9, Z9
+	MIX(Z9, Z11)
+	VPBROADCASTQ O_SRV(DI), Z10
+	VPSRLVQ      Z10, Z9, Z9
+
+v_inc:
+	VPADDQ       Z9, Z13, Z13
+	VPBROADCASTQ O_VSH(DI), Z10
+	CMPQ         O_DV(DI), $32
+	JLT          v_low
+	VPSRLQ       $32, Z13, Z13
+	VPADDQ       Z13, Z12, Z12
+	VPSRAVQ      Z10, Z12, Z6
+	JMP          v_add
+
+v_low:
+	VPSLLVQ      Z10, Z12, Z12
+	VPSRLVQ      Z8, Z13, Z13
+	VPADDQ       Z13, Z12, Z6
+
+v_add:
+	VPADDQ       Z6, Z3, Z3
+	VPBROADCASTQ O_VLO(DI), Z7
+	VPBROADCASTQ O_VHI(DI), Z8
+	VPCMPGTQ     Z8, Z3, K1
+	VPCMPGTQ     Z3, Z7, K2
+	KORB         K1, K2, K1
+	KMOVB        K1, SI
+	VPMINSQ      Z8, Z3, Z3
+	VPMAXSQ      Z7, Z3, Z3
+
+	// den = ⌊√v⌋ + ε_t; K6: den > 0; Z7: den where positive, else 1.
+	VCVTQQ2PD    Z3, Z6
+	VSQRTPD      Z6, Z6
+	VCVTTPD2QQ   Z6, Z6
+	VPMULLQ      Z6, Z6, Z7
+	VPCMPGTQ     Z3, Z7, K1
+	VPSUBQ       Z22, Z6, K1, Z6
+	VPMULLQ      Z6, Z6, Z7
+	VPCMPGTQ     Z3, Z7, K1
+	VPSUBQ       Z22, Z6, K1, Z6
+	VPADDQ       Z22, Z6, Z7
+	VPMULLQ      Z7, Z7, Z7
+	VPCMPGTQ     Z3, Z7, K1
+	KNOTB        K1, K1
+	VPADDQ       Z22, Z6, K1, Z6
+	VPADDQ       Z22, Z6, Z7
+	VPMULLQ      Z7, Z7, Z7
+	VPCMPGTQ     Z3, Z7, K1
+	KNOTB        K1, K1
+	VPADDQ       Z22, Z6, K1, Z6
+	VPBROADCASTQ O_EPST(DI), Z7
+	VPADDQ       Z7, Z6, Z6
+	VPCMPGTQ     Z27, Z6, K6
+	VMOVDQA64    Z22, Z7
+	VMOVDQA64    Z6, K6, Z7
+
+	// x = trunc(m·2^k / den): q = ⌊|m·2^k| / den⌋, then the sign.
+	VPBROADCASTQ O_K(DI), Z8
+	VPSLLVQ      Z8, Z2, Z8
+	VPCMPGTQ     Z8, Z27, K5
+	VPABSQ       Z8, Z8
+	VCVTQQ2PD    Z8, Z9
+	VCVTQQ2PD    Z7, Z10
+	VDIVPD       Z10, Z9, Z11
+	VCVTTPD2QQ   Z11, Z11
+	VPMULLQ      Z7, Z11, Z12
+	VPSUBQ       Z12, Z8, Z12
+	VCVTQQ2PD    Z12, Z13
+	VDIVPD       Z10, Z13, Z13
+	VRNDSCALEPD  $9, Z13, Z13
+	VCVTTPD2QQ   Z13, Z13
+	VPADDQ       Z13, Z11, Z11
+	VPMULLQ      Z7, Z11, Z12
+	VPSUBQ       Z12, Z8, Z12
+	VPCMPGTQ     Z12, Z27, K1
+	VPSUBQ       Z22, Z11, K1, Z11
+	VPCMPGTQ     Z12, Z7, K1
+	KNOTB        K1, K1
+	VPADDQ       Z22, Z11, K1, Z11
+	VPSUBQ       Z11, Z27, K5, Z11
+
+	// θ ← sat(θ + round(−lr_t·x·2^−dT)) where den > 0.
+	VPBROADCASTQ O_LIMT(DI), Z7
+	VPCMPGTQ     Z7, Z11, K1
+	VPBROADCASTQ O_NLIMT(DI), Z7
+	VPCMPGTQ     Z11, Z7, K2
+	KORB         K1, K2, K1
+	KANDB        K6, K1, K1
+	KORB         K1, K7, K7
+	KANDB        K3, K7, K7
+	VPBROADCASTQ O_LRT(DI), Z7
+	VPMULLQ      Z7, Z11, Z6
+	VPBROADCASTQ O_DT(DI), Z8
+	CMPQ         O_HET(DI), $0
+	JEQ          t_sr
+	VPSRAVQ      Z8, Z6, Z9
+	VPANDQ       Z22, Z9, Z9
+	VPBROADCASTQ O_HALFT(DI), Z10
+	VPADDQ       Z10, Z9, Z9
+	JMP          t_inc
+
+t_sr:
+	VPBROADCASTQ O_ST(DI), Z9
+	VPADDQ       Z5, Z9, Z9
+	MIX(Z9, Z11)
+	VPBROADCASTQ O_SRT(DI), Z10
+	VPSRLVQ      Z10, Z9, Z9
+
+t_inc:
+	VPADDQ       Z9, Z6, Z6
+	VPSRAVQ      Z8, Z6, Z6
+	VMOVDQU64.Z  (R8)(BX*8), K3, Z4
+	VPADDQ       Z4, Z6, Z6
+	VPBROADCASTQ O_TLO(DI), Z7
+	VPBROADCASTQ O_THI(DI), Z8
+	VPCMPGTQ     Z8, Z6, K1
+	VPCMPGTQ     Z6, Z7, K2
+	KORB         K1, K2, K1
+	KANDB        K6, K1, K1
+	KMOVB        K1, DX
+	VPMINSQ      Z8, Z6, Z6
+	VPMAXSQ      Z7, Z6, Z6
+
+	// Store the lanes that are in the row and not declined (K2), count their
+	// saturations, record the declined ones.
+	KANDNB       K3, K7, K2
+	VMOVDQA64    Z4, Z14
+	VMOVDQA64    Z6, K6, Z14
+	KMOVB        K2, AX
+	ANDL         AX, R12
+	ANDL         AX, R13
+	ANDL         AX, SI
+	ANDL         AX, DX
+	POPCNTL      R12, R12
+	POPCNTL      R13, R13
+	POPCNTL      SI, SI
+	POPCNTL      DX, DX
+	ADDQ         R12, O_CG(DI)
+	ADDQ         R13, O_CM(DI)
+	ADDQ         SI, O_CV(DI)
+	ADDQ         DX, O_CT(DI)
+	VMOVDQU64    Z2, K2, (R10)(BX*8)
+	VMOVDQU64    Z3, K2, (R11)(BX*8)
+	VMOVDQU64    Z14, K2, (R8)(BX*8)
+	KMOVB        K7, AX
+	MOVQ         BX, DX
+	SHRQ         $3, DX
+	MOVB         AX, O_FAIL(DI)(DX*1)
+
+	// The crossbar: lanes stored whose θ changed.
+	MOVQ         O_WX(DI), SI
+	TESTQ        SI, SI
+	JEQ          next
+	VPCMPQ       $4, Z4, Z14, K2, K1
+	KORTESTB     K1, K1
+	JEQ          next
+	VPBROADCASTQ O_SX(DI), Z9
+	VPADDQ       Z5, Z9, Z9
+	MIX(Z9, Z11)
+	VPBROADCASTQ O_SRX(DI), Z10
+	VPSRLVQ      Z10, Z9, Z9
+	VPADDQ       Z14, Z9, Z9
+	VPBROADCASTQ O_DX(DI), Z10
+	VPSRAVQ      Z10, Z9, Z9
+	VPBROADCASTQ O_XLO(DI), Z7
+	VPBROADCASTQ O_XHI(DI), Z8
+	VPCMPGTQ     Z8, Z9, K1, K2
+	VPCMPGTQ     Z9, Z7, K1, K4
+	KORB         K2, K4, K2
+	KMOVB        K2, AX
+	POPCNTL      AX, AX
+	ADDQ         AX, O_CW(DI)
+	VPMINSQ      Z8, Z9, Z9
+	VPMAXSQ      Z7, Z9, Z9
+	VPMOVQW      Z9, K1, (SI)(BX*2)
+
+next:
+	ADDQ $8, BX
+	JMP  loop
+
+done:
+	VZEROUPPER
+	RET

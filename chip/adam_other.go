@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package chip
+
+const hasAdamKernel = false
+
+func adamKernel(a *adamArgs) {
+	for i := range a.fail {
+		a.fail[i] = 0xff
+	}
+}

@@ -1,0 +1,145 @@
+package chip
+
+import (
+	"math/bits"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"github.com/glemu/glemu/fixedpoint"
+)
+
+// TestAdamArgsLayout: the offsets adam_amd64.s uses.
+func TestAdamArgsLayout(t *testing.T) {
+	var a adamArgs
+	for _, c := range []struct {
+		name string
+		off  uintptr
+		want uintptr
+	}{
+		{"n", unsafe.Offsetof(a.n), 32}, {"invC", unsafe.Offsetof(a.invC), 48}, {"a1", unsafe.Offsetof(a.a1), 104},
+		{"a2", unsafe.Offsetof(a.a2), 176}, {"epsT", unsafe.Offsetof(a.epsT), 256}, {"lrt", unsafe.Offsetof(a.lrt), 272},
+		{"sM", unsafe.Offsetof(a.sM), 344}, {"cG", unsafe.Offsetof(a.cG), 368}, {"lanes", unsafe.Offsetof(a.lanes), 400},
+		{"wx", unsafe.Offsetof(a.wx), 464}, {"cW", unsafe.Offsetof(a.cW), 512}, {"fail", unsafe.Offsetof(a.fail), 520}, {"vSh", unsafe.Offsetof(a.vSh), 552},
+	} {
+		if c.off != c.want {
+			t.Errorf("adamArgs.%s at %d, the assembly reads %d", c.name, c.off, c.want)
+		}
+	}
+}
+
+// adamPlan is an Adam plan with the default table's formats (w_mem Q2.29, grad and
+// adam_m Q7.24, adam_v UQ8.48), for C contexts, with the given roundings.
+func adamPlan(C int64, heM, heV, heT bool, lrt, epsT int64) optPlan {
+	f := fixedpoint.DefaultTable()
+	get := func(n string) sat { v, _ := f.Lookup(n); return rangeOf(v) }
+	df := 31
+	one := int64(1) << df
+	p := optPlan{ok: true, kind: OptAdam, grad: get("grad"), m: get("adam_m"), v: get("adam_v"), theta: get("w_mem"),
+		heG: true, heM: heM, heV: heV, heT: heT, invC: (one + C/2) / C, dG: 24 + 31 - 24 + 5, dM: df, dV: df + 48 - 48,
+		sV: 0, k: 24 + 24 - 24, dT: 31 + 24 - 29, lrt: -lrt, a1: one - 1932735283, a2: one - 2145336164, epsT: epsT}
+	p.limG, p.lim1, p.lim2, p.limT = mulLimit(p.invC), mulLimit(p.a1), mulLimit(p.a2), mulLimit(p.lrt)
+	return p
+}
+
+// TestAdamKernel: the vector Adam kernel (with adamRow on the groups it declines)
+// gives adamRow's bits, counters included, on random rows with ordinary, tiny, huge
+// and saturating gradients and moments, for every rounding choice, and it does take
+// most groups.
+func TestAdamKernel(t *testing.T) {
+	if !hasAdamKernel {
+		t.Skip("no AVX-512 DQ")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	pick := func(scale int) int64 {
+		x := int64(rng.Uint64() >> (64 - scale))
+		if rng.IntN(2) == 0 {
+			x = -x
+		}
+		return x
+	}
+	var declined, lanes [2]int
+	for trial := range 3000 {
+		he := trial % 8
+		p := adamPlan(int64(1+rng.IntN(256)), he&1 != 0, he&2 != 0, he&4 != 0, int64(rng.IntN(1<<31)), int64(rng.IntN(1<<20)))
+		if !p.adamVector() {
+			t.Fatal("the default formats should take the vector kernel")
+		}
+		n := 1 + rng.IntN(adamRowMax)
+		gs, m, v, theta := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		// Even trials: magnitudes of training (gradient sums below 2^30, moments of
+		// their size); odd ones: anything, to reach the declined lanes and saturation.
+		ordinary := trial%2 == 0
+		scale := []int{8, 20, 32, 40, 50, 62}[trial%6]
+		for j := range n {
+			gs[j] = pick(scale)
+			m[j] = max(p.m.lo, min(p.m.hi, pick(1+rng.IntN(32))))
+			v[j] = int64(rng.Uint64() >> (64 - 1 - rng.IntN(56)))
+			if ordinary {
+				gs[j] = pick(1 + rng.IntN(30))
+				m[j] = pick(1 + rng.IntN(20))
+				v[j] = m[j]*m[j] + int64(rng.Uint64()>>(64-1-rng.IntN(40)))
+			}
+			theta[j] = max(p.theta.lo, min(p.theta.hi, pick(1+rng.IntN(32))))
+			switch rng.IntN(20) {
+			case 0:
+				v[j] = 0
+			case 1:
+				m[j] = p.m.hi
+			case 2:
+				theta[j] = p.theta.lo
+			}
+		}
+		sT, sM, sV := fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64())
+		idx0 := rng.Uint64() >> 20
+		m2, v2, th2 := append([]int64(nil), m...), append([]int64(nil), v...), append([]int64(nil), theta...)
+		wx1, wx2 := make([]int16, n), make([]int16, n)
+		for j := range wx1 {
+			wx1[j] = int16(rng.Uint32())
+			wx2[j] = wx1[j]
+		}
+		// Crossbar: w Q2.13 from w_mem Q2.29, stochastic.
+		sX := fixedpoint.Stream(rng.Uint64())
+		const dX = 16
+		wSat := sat{-1 << 15, 1<<15 - 1}
+		var c1, c2 [numCounted]fixedpoint.Counters
+		var t1, t2 uint64
+		den := make([]int64, n)
+		old := append([]int64(nil), theta...)
+		p.adamRow(theta, gs, m, v, den, idx0, sT, sM, sV, &c1, &t1)
+		for j := range theta {
+			if theta[j] != old[j] {
+				wx1[j] = int16(wSat.clamp((theta[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c1[cntW].Saturations))
+			}
+		}
+		var a adamArgs
+		p.args(&a, sT, sM, sV)
+		a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), dX, 64-dX, wSat.lo, wSat.hi, &wx2[0]
+		fail := p.kernelRow(&a, th2, gs, m2, v2, idx0, &c2, &t2)
+		for g, fb := range fail[:(n+7)/8] {
+			for ; fb != 0; fb &= fb - 1 {
+				j := 8*g + bits.TrailingZeros8(fb)
+				declined[trial%2]++
+				w := th2[j]
+				p.adamRow(th2[j:j+1], gs[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, sM, sV, &c2, &t2)
+				if th2[j] != w {
+					wx2[j] = int16(wSat.clamp((th2[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c2[cntW].Saturations))
+				}
+			}
+		}
+		lanes[trial%2] += n
+		for j := range n {
+			if m[j] != m2[j] || v[j] != v2[j] || theta[j] != th2[j] || wx1[j] != wx2[j] {
+				t.Fatalf("trial %d (roundings %03b), synapse %d of %d: kernel m %d v %d θ %d w %d, adamRow m %d v %d θ %d w %d",
+					trial, he, j, n, m2[j], v2[j], th2[j], wx2[j], m[j], v[j], theta[j], wx1[j])
+			}
+		}
+		if c1 != c2 || t1 != t2 {
+			t.Fatalf("trial %d: counters: kernel %v %d, adamRow %v %d", trial, c2, t2, c1, t1)
+		}
+	}
+	if declined[0] > lanes[0]/20 || declined[1] == 0 {
+		t.Errorf("the kernel declined %d of %d ordinary synapses and %d of %d extreme ones", declined[0], lanes[0], declined[1], lanes[1])
+	}
+	t.Logf("the kernel declined %d of %d ordinary synapses and %d of %d extreme ones", declined[0], lanes[0], declined[1], lanes[1])
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package chip_test
+
+// threadCPU is not measured here.
+func threadCPU() int64 { return 0 }
