@@ -41,7 +41,10 @@ type adamArgs struct {
 
 	fail [adamRowMax / 8]uint8 // 520: per group, the lanes the kernel declined
 
-	vSh int64 // 552: |dV − 32|
+	vSh   int64                 // 552: |dV − 32|
+	failB [adamRowMax / 8]uint8 // 560: lanes whose moments are stored but not θ
+	upd   [adamRowMax / 8]uint8 // 592: lanes pass C updates
+	xs    [adamRowMax]int64     // 624: Adam's ratios
 }
 
 // adamRowMax is the most synapses of one kernel call.
@@ -67,7 +70,7 @@ func (p *optPlan) adamVector() bool {
 	}
 	mMax := uint64(max(-p.m.lo, p.m.hi))
 	return p.v.lo >= 0 && p.v.hi < 1<<62 && p.k >= 0 && p.sV >= 0 && p.sV < 64 &&
-		bits.Len64(mMax)+p.k <= 61 && p.a2 >= 0 && p.a2 < 1<<31 && bits.Len64(uint64(p.a2))+63-p.dV <= 61 && p.epsT >= 0 && p.epsT < 1<<40 && p.theta.hi < 1<<62 && p.theta.lo > -(1<<62)
+		bits.Len64(mMax)+p.k <= 61 && p.a2 >= 0 && p.a2 < 1<<31 && bits.Len64(uint64(p.a2))+63-p.dV <= 61 && p.epsT >= 0 && p.epsT < 1<<30 && p.theta.hi < 1<<62 && p.theta.lo > -(1<<62)
 }
 
 // args fills a with p's constants (the row fields are set per row).
@@ -85,9 +88,11 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 }
 
 // kernelRow runs the vector kernel on a row of at most adamRowMax synapses (a.wx set
-// by the caller: the row's crossbar cells, or nil), adds its saturation counts, and
-// returns the lanes it declined, a bit per synapse: the caller runs adamRow on those.
-func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, cnt *[numCounted]fixedpoint.Counters, cT *uint64) (fail [adamRowMax / 8]uint8) {
+// by the caller: the row's crossbar cells, or nil) and adds its saturation counts.
+// It returns the lanes it declined, a bit per synapse: in fail, untouched (the caller
+// runs adamRow on them); in failB, moments stored but θ not (the caller runs
+// adamTheta).
+func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, cnt *[numCounted]fixedpoint.Counters, cT *uint64) (fail, failB [adamRowMax / 8]uint8) {
 	n := len(theta)
 	gs, m, v = gs[:n], m[:n], v[:n]
 	a.theta, a.gs, a.m, a.v = &theta[0], &gs[0], &m[0], &v[0]
@@ -99,5 +104,5 @@ func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, c
 	cnt[cntAdamV].Saturations += a.cV
 	cnt[cntW].Saturations += a.cW
 	*cT += a.cT
-	return a.fail
+	return a.fail, a.failB
 }

@@ -8,15 +8,19 @@
 // optPlan.adamVector checks:
 //   - ⌊√v⌋, v < 2^62: r = trunc(sqrt(float64(v))) is within 1 of ⌊√v⌋; two steps
 //     down while r² > v, then two up while (r+1)² ≤ v, give isqrt's result.
-//   - q = ⌊a/d⌋ for a = |m·2^k| < 2^62, 0 < d < 2^41: q0 = trunc(fl(a)/fl(d)) is
-//     within 2^11 of q, so r = a − q0·d is exact in int64 and below 2^53 in
-//     magnitude; ⌊fl(r/d)⌋ is then exactly ⌊r/d⌋ (the quotient's rounding error,
-//     < 2^−41, is smaller than any non-zero distance of r/d to an integer, ≥ 1/d),
-//     so q0 + ⌊r/d⌋ = q; a last step each way guards it. The sign is applied after,
-//     which is Go's truncating division.
-// A lane whose operands leave the 64-bit product bounds (lim*) is not stored: the
-// kernel sets its bit in the group's fail byte and Go runs it. The row's last n mod 8
-// lanes are masked. With a crossbar (wx ≠ nil), every stored lane whose θ changed
+//   - q = ⌊a/d⌋ for a = |m·2^k| < 2^62, 0 < d < 2^32, with ρ = fl(1/fl(d)):
+//     q0 = trunc(fl(fl(a)·ρ)) is within 2^11 of q (three roundings of 2^−53
+//     relative each), so r = a − q0·d is exact in int64 and below 2^44 in
+//     magnitude; ⌊fl(fl(r)·ρ)⌋ is then exactly ⌊r/d⌋ (its error, below
+//     2^12·2^−52 = 2^−40, is smaller than any non-zero distance of r/d to an
+//     integer, ≥ 1/d > 2^−32), so q0 + ⌊r/d⌋ = q; a last step each way guards it.
+//     The sign is applied after, which is Go's truncating division.
+// Three passes over the row, so that the long dependency chains of neighbouring
+// groups overlap: (A) g and the moments, (B) ⌊√v⌋ + ε_t and the ratio x, (C) θ and
+// the crossbar. A lane whose g or moment products leave the 64-bit bounds (lim*) is
+// not stored and its bit set in fail (Go runs adamRow on it); a lane whose θ product
+// does is marked in failB after its moments are stored (Go runs adamTheta on it). The
+// row's last n mod 8 lanes are masked. With a crossbar (wx ≠ nil), every stored lane whose θ changed
 // writes its cell: w = sat((θ + draw·2^(dX−64))·2^−dX), the inlined crossbar write of
 // learnBlock.
 
@@ -80,6 +84,9 @@
 #define O_CW 512
 #define O_FAIL 520
 #define O_VSH 552
+#define O_FAILB 560
+#define O_UPD 592
+#define O_XS 624
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -92,14 +99,32 @@
 	VPSRLQ  $31, z, t; \
 	VPXORQ  t, z, z
 
+// TAIL sets K3 to the lanes BX … min(BX+8, n)−1 of the row (AX, DX scratch).
+#define TAIL \
+	MOVQ  CX, AX; \
+	SUBQ  BX, AX; \
+	MOVQ  $0xff, DX; \
+	CMPQ  AX, $8; \
+	JGE   4(PC); \
+	MOVQ  $1, DX; \
+	SHLXQ AX, DX, DX; \
+	DECQ  DX; \
+	KMOVB DX, K3
+
+// IDXG sets Z5 = (idx0 + BX + lane)·γ, the draws' common term (AX scratch).
+#define IDXG \
+	MOVQ         O_IDX0(DI), AX; \
+	ADDQ         BX, AX; \
+	VPBROADCASTQ AX, Z5; \
+	VPADDQ       Z26, Z5, Z5; \
+	VPMULLQ      Z23, Z5, Z5
+
 // func adamKernel(a *adamArgs)
 // Registers: DI args, BX first synapse of the group, CX n, R8–R11 θ, gs, m, v;
 // K3 the group's lanes within the row; Z5 idx·γ, Z16–Z21 gradient constants, Z22
-// ones, Z23 γ, Z24–Z25 mix multipliers, Z26 lanes, Z27 zero; R12, R13, SI, DX the
-// group's saturation masks (g, m, v, θ).
+// ones, Z23 γ, Z24–Z25 mix multipliers, Z26 lanes, Z27 zero.
 TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
-	XORQ BX, BX
 	MOVQ O_N(DI), CX
 	MOVQ O_THETA(DI), R8
 	MOVQ O_GS(DI), R9
@@ -121,52 +146,33 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ         $0x94D049BB133111EB, AX
 	VPBROADCASTQ AX, Z25
 	VMOVDQU64    O_LANES(DI), Z26
+	XORQ         BX, BX
 
-loop:
+	// Pass A: g = rhe(invC·s, dG) saturated, s = −gs; then the moments. K7 collects
+	// the declined lanes; R12, R13, SI the saturations of g, m, v.
+passA:
 	CMPQ BX, CX
-	JGE  done
-	// K3: lanes BX … min(BX+8, n)−1.
-	MOVQ CX, AX
-	SUBQ BX, AX
-	CMPQ AX, $8
-	JLT  partial
-	MOVQ $0xff, AX
-	JMP  lanes
-
-partial:
-	MOVQ $1, DX
-	SHLXQ AX, DX, AX
-	DECQ AX
-
-lanes:
-	KMOVB AX, K3
-
-	// g = rhe(invC·s, dG), s = −gs, saturated; K7 collects declined lanes.
+	JGE  passB0
+	TAIL
 	VMOVDQU64.Z (R9)(BX*8), K3, Z0
-	VPSUBQ    Z0, Z27, Z0
-	VPCMPGTQ  Z17, Z0, K1
-	VPCMPGTQ  Z0, Z18, K2
-	KORB      K1, K2, K7
-	VPMULLQ   Z16, Z0, Z1
-	VPSRAVQ   Z19, Z1, Z6
-	VPANDQ    Z22, Z6, Z6
+	VPSUBQ      Z0, Z27, Z0
+	VPCMPGTQ    Z17, Z0, K1
+	VPCMPGTQ    Z0, Z18, K2
+	KORB        K1, K2, K7
+	VPMULLQ     Z16, Z0, Z1
+	VPSRAVQ     Z19, Z1, Z6
+	VPANDQ      Z22, Z6, Z6
 	VPBROADCASTQ O_HALFG(DI), Z7
-	VPADDQ    Z7, Z6, Z6
-	VPADDQ    Z6, Z1, Z1
-	VPSRAVQ   Z19, Z1, Z1
-	VPCMPGTQ  Z21, Z1, K1
-	VPCMPGTQ  Z1, Z20, K2
-	KORB      K1, K2, K1
-	KMOVB     K1, R12
-	VPMINSQ   Z21, Z1, Z1
-	VPMAXSQ   Z20, Z1, Z1
-
-	// Z5 = (idx0 + j + lane)·γ, the draws' common term.
-	MOVQ         O_IDX0(DI), AX
-	ADDQ         BX, AX
-	VPBROADCASTQ AX, Z5
-	VPADDQ       Z26, Z5, Z5
-	VPMULLQ      Z23, Z5, Z5
+	VPADDQ      Z7, Z6, Z6
+	VPADDQ      Z6, Z1, Z1
+	VPSRAVQ     Z19, Z1, Z1
+	VPCMPGTQ    Z21, Z1, K1
+	VPCMPGTQ    Z1, Z20, K2
+	KORB        K1, K2, K1
+	KMOVB       K1, R12
+	VPMINSQ     Z21, Z1, Z1
+	VPMAXSQ     Z20, Z1, Z1
+	IDXG
 
 	// m ← sat(m + round(a1·(g − m)·2^−dM)).
 	VMOVDQU64.Z  (R10)(BX*8), K3, Z2
@@ -209,15 +215,15 @@ m_inc:
 	VPMAXSQ      Z7, Z2, Z2
 
 	// v ← sat(v + round(a2·(g² − v·2^sV)·2^−dV)).
+	// The product a2·x needs up to 94 bits: with x = xh·2^32 + xl, H = a2·xh and
+	// L = a2·xl are exact, P = H·2^32 + L; Y = L + inc < 2^64 unsigned, and
+	// ⌊(P + inc)·2^−dV⌋ = (H + Y·2^−32)·2^(32−dV) (dV ≥ 32), or
+	// H·2^(32−dV) + ⌊Y·2^−dV⌋ (dV < 32), within int64 by adamVector's bound on a2.
 	VMOVDQU64.Z  (R11)(BX*8), K3, Z3
 	VPMULLQ      Z1, Z1, Z6
 	VPBROADCASTQ O_SV(DI), Z7
 	VPSLLVQ      Z7, Z3, Z7
 	VPSUBQ       Z7, Z6, Z6
-	// The product a2·x needs up to 94 bits: with x = xh·2^32 + xl, H = a2·xh and
-	// L = a2·xl are exact, P = H·2^32 + L; Y = L + inc < 2^64 unsigned, and
-	// ⌊(P + inc)·2^−dV⌋ = (H + Y·2^−32)·2^(32−dV) (dV ≥ 32), or
-	// H·2^(32−dV) + ⌊Y·2^−dV⌋ (dV < 32), within int64 by adamVector's bound on a2.
 	VPBROADCASTQ O_A2(DI), Z7
 	VPSRAQ       $32, Z6, Z12
 	VPMULLQ      Z7, Z12, Z12
@@ -266,7 +272,46 @@ v_add:
 	VPMINSQ      Z8, Z3, Z3
 	VPMAXSQ      Z7, Z3, Z3
 
-	// den = ⌊√v⌋ + ε_t; K6: den > 0; Z7: den where positive, else 1.
+	// Store the lanes in the row and not declined (K2), count their saturations,
+	// record the declined ones.
+	KANDB        K3, K7, K7
+	KANDNB       K3, K7, K2
+	KMOVB        K2, AX
+	ANDL         AX, R12
+	ANDL         AX, R13
+	ANDL         AX, SI
+	POPCNTL      R12, R12
+	POPCNTL      R13, R13
+	POPCNTL      SI, SI
+	ADDQ         R12, O_CG(DI)
+	ADDQ         R13, O_CM(DI)
+	ADDQ         SI, O_CV(DI)
+	VMOVDQU64    Z2, K2, (R10)(BX*8)
+	VMOVDQU64    Z3, K2, (R11)(BX*8)
+	KMOVB        K7, AX
+	MOVQ         BX, DX
+	SHRQ         $3, DX
+	MOVB         AX, O_FAIL(DI)(DX*1)
+	ADDQ         $8, BX
+	JMP          passA
+
+	// Pass B: den = ⌊√v⌋ + ε_t, x = trunc(m·2^k / den) into xs for the lanes stored
+	// in pass A with den > 0; upd marks those whose θ product is within bounds,
+	// failB the others.
+passB0:
+	XORQ BX, BX
+
+passB:
+	CMPQ BX, CX
+	JGE  passC0
+	TAIL
+	MOVQ         BX, DX
+	SHRQ         $3, DX
+	MOVBLZX      O_FAIL(DI)(DX*1), AX
+	KMOVB        AX, K1
+	KANDNB       K3, K1, K4
+	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
+	VMOVDQU64.Z  (R11)(BX*8), K4, Z3
 	VCVTQQ2PD    Z3, Z6
 	VSQRTPD      Z6, Z6
 	VCVTTPD2QQ   Z6, Z6
@@ -288,23 +333,24 @@ v_add:
 	VPADDQ       Z22, Z6, K1, Z6
 	VPBROADCASTQ O_EPST(DI), Z7
 	VPADDQ       Z7, Z6, Z6
-	VPCMPGTQ     Z27, Z6, K6
+	VPCMPGTQ     Z27, Z6, K4, K6
 	VMOVDQA64    Z22, Z7
 	VMOVDQA64    Z6, K6, Z7
-
-	// x = trunc(m·2^k / den): q = ⌊|m·2^k| / den⌋, then the sign.
 	VPBROADCASTQ O_K(DI), Z8
 	VPSLLVQ      Z8, Z2, Z8
 	VPCMPGTQ     Z8, Z27, K5
 	VPABSQ       Z8, Z8
 	VCVTQQ2PD    Z8, Z9
 	VCVTQQ2PD    Z7, Z10
-	VDIVPD       Z10, Z9, Z11
+	MOVQ         $0x3FF0000000000000, AX
+	VPBROADCASTQ AX, Z13
+	VDIVPD       Z10, Z13, Z10
+	VMULPD       Z10, Z9, Z11
 	VCVTTPD2QQ   Z11, Z11
 	VPMULLQ      Z7, Z11, Z12
 	VPSUBQ       Z12, Z8, Z12
 	VCVTQQ2PD    Z12, Z13
-	VDIVPD       Z10, Z13, Z13
+	VMULPD       Z10, Z13, Z13
 	VRNDSCALEPD  $9, Z13, Z13
 	VCVTTPD2QQ   Z13, Z13
 	VPADDQ       Z13, Z11, Z11
@@ -316,16 +362,36 @@ v_add:
 	KNOTB        K1, K1
 	VPADDQ       Z22, Z11, K1, Z11
 	VPSUBQ       Z11, Z27, K5, Z11
-
-	// θ ← sat(θ + round(−lr_t·x·2^−dT)) where den > 0.
+	VMOVDQU64    Z11, O_XS(DI)(BX*8)
 	VPBROADCASTQ O_LIMT(DI), Z7
-	VPCMPGTQ     Z7, Z11, K1
+	VPCMPGTQ     Z7, Z11, K6, K1
 	VPBROADCASTQ O_NLIMT(DI), Z7
-	VPCMPGTQ     Z11, Z7, K2
+	VPCMPGTQ     Z11, Z7, K6, K2
 	KORB         K1, K2, K1
-	KANDB        K6, K1, K1
-	KORB         K1, K7, K7
-	KANDB        K3, K7, K7
+	KANDNB       K6, K1, K2
+	KMOVB        K1, AX
+	MOVB         AX, O_FAILB(DI)(DX*1)
+	KMOVB        K2, AX
+	MOVB         AX, O_UPD(DI)(DX*1)
+	ADDQ         $8, BX
+	JMP          passB
+
+	// Pass C: θ ← sat(θ + round(−lr_t·x·2^−dT)) on the lanes of upd; the crossbar
+	// cells of those whose θ changed.
+passC0:
+	XORQ BX, BX
+
+passC:
+	CMPQ BX, CX
+	JGE  done
+	MOVQ         BX, DX
+	SHRQ         $3, DX
+	MOVBLZX      O_UPD(DI)(DX*1), AX
+	TESTL        AX, AX
+	JEQ          nextC
+	KMOVB        AX, K6
+	IDXG
+	VMOVDQU64    O_XS(DI)(BX*8), Z11
 	VPBROADCASTQ O_LRT(DI), Z7
 	VPMULLQ      Z7, Z11, Z6
 	VPBROADCASTQ O_DT(DI), Z8
@@ -347,57 +413,33 @@ t_sr:
 t_inc:
 	VPADDQ       Z9, Z6, Z6
 	VPSRAVQ      Z8, Z6, Z6
-	VMOVDQU64.Z  (R8)(BX*8), K3, Z4
+	VMOVDQU64.Z  (R8)(BX*8), K6, Z4
 	VPADDQ       Z4, Z6, Z6
 	VPBROADCASTQ O_TLO(DI), Z7
 	VPBROADCASTQ O_THI(DI), Z8
-	VPCMPGTQ     Z8, Z6, K1
-	VPCMPGTQ     Z6, Z7, K2
+	VPCMPGTQ     Z8, Z6, K6, K1
+	VPCMPGTQ     Z6, Z7, K6, K2
 	KORB         K1, K2, K1
-	KANDB        K6, K1, K1
-	KMOVB        K1, DX
+	KMOVB        K1, AX
+	POPCNTL      AX, AX
+	ADDQ         AX, O_CT(DI)
 	VPMINSQ      Z8, Z6, Z6
 	VPMAXSQ      Z7, Z6, Z6
+	VMOVDQU64    Z6, K6, (R8)(BX*8)
 
-	// Store the lanes that are in the row and not declined (K2), count their
-	// saturations, record the declined ones.
-	KANDNB       K3, K7, K2
-	VMOVDQA64    Z4, Z14
-	VMOVDQA64    Z6, K6, Z14
-	KMOVB        K2, AX
-	ANDL         AX, R12
-	ANDL         AX, R13
-	ANDL         AX, SI
-	ANDL         AX, DX
-	POPCNTL      R12, R12
-	POPCNTL      R13, R13
-	POPCNTL      SI, SI
-	POPCNTL      DX, DX
-	ADDQ         R12, O_CG(DI)
-	ADDQ         R13, O_CM(DI)
-	ADDQ         SI, O_CV(DI)
-	ADDQ         DX, O_CT(DI)
-	VMOVDQU64    Z2, K2, (R10)(BX*8)
-	VMOVDQU64    Z3, K2, (R11)(BX*8)
-	VMOVDQU64    Z14, K2, (R8)(BX*8)
-	KMOVB        K7, AX
-	MOVQ         BX, DX
-	SHRQ         $3, DX
-	MOVB         AX, O_FAIL(DI)(DX*1)
-
-	// The crossbar: lanes stored whose θ changed.
+	// The crossbar: lanes whose θ changed.
 	MOVQ         O_WX(DI), SI
 	TESTQ        SI, SI
-	JEQ          next
-	VPCMPQ       $4, Z4, Z14, K2, K1
+	JEQ          nextC
+	VPCMPQ       $4, Z4, Z6, K6, K1
 	KORTESTB     K1, K1
-	JEQ          next
+	JEQ          nextC
 	VPBROADCASTQ O_SX(DI), Z9
 	VPADDQ       Z5, Z9, Z9
 	MIX(Z9, Z11)
 	VPBROADCASTQ O_SRX(DI), Z10
 	VPSRLVQ      Z10, Z9, Z9
-	VPADDQ       Z14, Z9, Z9
+	VPADDQ       Z6, Z9, Z9
 	VPBROADCASTQ O_DX(DI), Z10
 	VPSRAVQ      Z10, Z9, Z9
 	VPBROADCASTQ O_XLO(DI), Z7
@@ -412,9 +454,9 @@ t_inc:
 	VPMAXSQ      Z7, Z9, Z9
 	VPMOVQW      Z9, K1, (SI)(BX*2)
 
-next:
+nextC:
 	ADDQ $8, BX
-	JMP  loop
+	JMP  passC
 
 done:
 	VZEROUPPER

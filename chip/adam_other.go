@@ -6,6 +6,6 @@ const hasAdamKernel = false
 
 func adamKernel(a *adamArgs) {
 	for i := range a.fail {
-		a.fail[i] = 0xff
+		a.fail[i], a.failB[i] = 0xff, 0
 	}
 }

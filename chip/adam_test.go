@@ -21,6 +21,7 @@ func TestAdamArgsLayout(t *testing.T) {
 		{"a2", unsafe.Offsetof(a.a2), 176}, {"epsT", unsafe.Offsetof(a.epsT), 256}, {"lrt", unsafe.Offsetof(a.lrt), 272},
 		{"sM", unsafe.Offsetof(a.sM), 344}, {"cG", unsafe.Offsetof(a.cG), 368}, {"lanes", unsafe.Offsetof(a.lanes), 400},
 		{"wx", unsafe.Offsetof(a.wx), 464}, {"cW", unsafe.Offsetof(a.cW), 512}, {"fail", unsafe.Offsetof(a.fail), 520}, {"vSh", unsafe.Offsetof(a.vSh), 552},
+		{"failB", unsafe.Offsetof(a.failB), 560}, {"upd", unsafe.Offsetof(a.upd), 592}, {"xs", unsafe.Offsetof(a.xs), 624},
 	} {
 		if c.off != c.want {
 			t.Errorf("adamArgs.%s at %d, the assembly reads %d", c.name, c.off, c.want)
@@ -59,6 +60,7 @@ func TestAdamKernel(t *testing.T) {
 		return x
 	}
 	var declined, lanes [2]int
+	declinedB := 0
 	for trial := range 3000 {
 		he := trial % 8
 		p := adamPlan(int64(1+rng.IntN(256)), he&1 != 0, he&2 != 0, he&4 != 0, int64(rng.IntN(1<<31)), int64(rng.IntN(1<<20)))
@@ -115,13 +117,18 @@ func TestAdamKernel(t *testing.T) {
 		var a adamArgs
 		p.args(&a, sT, sM, sV)
 		a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), dX, 64-dX, wSat.lo, wSat.hi, &wx2[0]
-		fail := p.kernelRow(&a, th2, gs, m2, v2, idx0, &c2, &t2)
-		for g, fb := range fail[:(n+7)/8] {
-			for ; fb != 0; fb &= fb - 1 {
+		fail, failB := p.kernelRow(&a, th2, gs, m2, v2, idx0, &c2, &t2)
+		for g := range (n + 7) / 8 {
+			for fb := fail[g] | failB[g]; fb != 0; fb &= fb - 1 {
 				j := 8*g + bits.TrailingZeros8(fb)
 				declined[trial%2]++
 				w := th2[j]
-				p.adamRow(th2[j:j+1], gs[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, sM, sV, &c2, &t2)
+				if fail[g]&(1<<(j%8)) != 0 {
+					p.adamRow(th2[j:j+1], gs[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, sM, sV, &c2, &t2)
+				} else {
+					declinedB++
+					p.adamTheta(th2[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, &t2)
+				}
 				if th2[j] != w {
 					wx2[j] = int16(wSat.clamp((th2[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c2[cntW].Saturations))
 				}
@@ -138,8 +145,8 @@ func TestAdamKernel(t *testing.T) {
 			t.Fatalf("trial %d: counters: kernel %v %d, adamRow %v %d", trial, c2, t2, c1, t1)
 		}
 	}
-	if declined[0] > lanes[0]/20 || declined[1] == 0 {
+	if declined[0] > lanes[0]/20 || declined[1] == 0 || declinedB == 0 {
 		t.Errorf("the kernel declined %d of %d ordinary synapses and %d of %d extreme ones", declined[0], lanes[0], declined[1], lanes[1])
 	}
-	t.Logf("the kernel declined %d of %d ordinary synapses and %d of %d extreme ones", declined[0], lanes[0], declined[1], lanes[1])
+	t.Logf("the kernel declined %d of %d ordinary synapses and %d of %d extreme ones (%d after their moments)", declined[0], lanes[0], declined[1], lanes[1], declinedB)
 }

@@ -588,6 +588,13 @@ func (p *optPlan) adamRow(theta, gs, m, v, den []int64, idx0 uint64, sT, sM, sV 
 	cnt[cntGrad].Saturations += sG
 	cnt[cntAdamM].Saturations += sAM
 	cnt[cntAdamV].Saturations += sAV
+	p.adamTheta(theta, m, v, den, idx0, sT, cT)
+}
+
+// adamTheta is adamRow's last two passes: θ from the new moments m, v.
+func (p *optPlan) adamTheta(theta, m, v, den []int64, idx0 uint64, sT fixedpoint.Stream, cT *uint64) {
+	n := len(theta)
+	m, v, den = m[:n], v[:n], den[:n]
 	epsT := p.epsT
 	for j, vv := range v {
 		den[j] = isqrt(vv) + epsT

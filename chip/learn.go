@@ -326,14 +326,18 @@ func (c *Chip) learnBlockAdam(tl *tile, b *block, pl *optPlan, o *opt, sx fixedp
 				} else {
 					copy(old[:n], th)
 				}
-				fail := pl.kernelRow(&args, th, gs, m, v, idx0, cnt, cT)
-				for g, fb := range fail[:(n+7)/8] {
-					for ; fb != 0; fb &= fb - 1 {
+				fail, failB := pl.kernelRow(&args, th, gs, m, v, idx0, cnt, cT)
+				for g := range (n + 7) / 8 {
+					for fb := fail[g] | failB[g]; fb != 0; fb &= fb - 1 {
 						j := 8*g + bits.TrailingZeros8(fb)
-						w := th[j]
-						pl.adamRow(th[j:j+1], gs[j:j+1], m[j:j+1], v[j:j+1], den[:1], idx0+uint64(j), o.sTheta, o.sM, o.sV, cnt, cT)
+						w, idx := th[j], idx0+uint64(j)
+						if fail[g]&(1<<(j%8)) != 0 {
+							pl.adamRow(th[j:j+1], gs[j:j+1], m[j:j+1], v[j:j+1], den[:1], idx, o.sTheta, o.sM, o.sV, cnt, cT)
+						} else {
+							pl.adamTheta(th[j:j+1], m[j:j+1], v[j:j+1], den[:1], idx, o.sTheta, cT)
+						}
 						if fastX && th[j] != w {
-							write(k0+j, idx0+uint64(j), th[j])
+							write(k0+j, idx, th[j])
 						}
 					}
 				}
