@@ -91,14 +91,24 @@ func NewLagLineBackends(name string, seed uint64, opt ChipOptions) (task *tasks.
 	return task, student, teacher, nil
 }
 
-// lagLineWeightExp is the lag-line student's weight scale on the chip: ±4 in w (Q2.13
-// at exponent 0), because the teacher's weights reach 2 and the student overshoots on
-// the way; the compiler, which sees only the student's initial draws (below 1), would
-// choose ±1 and clip the learned W1 at 1.
-const lagLineWeightExp = 0
+// The lag-line student's scale registers on the chip, which the compiler cannot infer
+// from the student's initial draws (W and τm below 1):
+//
+//   - lagLineWeightExp: ±4 in w (Q2.13 at exponent 0), because the teacher's weights
+//     reach 2 and the student overshoots on the way; from the draws the compiler
+//     chooses ±1 and clips the learned W1 at 1.
+//   - lagLineErrorExp: err_bus ±0.25 (Q4.11 at exponent −6), because the hidden unit's
+//     error grows with W1 (ĕ0 = W1·r1′·ĕ1) tenfold while the student learns; from the
+//     initial errors the compiler chooses ±0.002 (exponent −13), err_bus saturates as W1
+//     grows and learning diverges (W → 2.5 and 4, 70 000 steps).
+const (
+	lagLineWeightExp = 0
+	lagLineErrorExp  = -6
+)
 
-// lagLineChipHints returns the student network for backend: for the chip a copy whose
-// projections carry the lagLineWeightExp hint (unless the network sets its own).
+// lagLineChipHints returns the student network for backend: for the chip a copy with
+// the lag-line scale hints on every projection and neuron population that does not set
+// its own.
 func lagLineChipHints(nw *network.Network, backend string) *network.Network {
 	if backend != "chip" {
 		return nw
@@ -107,15 +117,31 @@ func lagLineChipHints(nw *network.Network, backend string) *network.Network {
 	out.Projections = append([]network.Projection(nil), nw.Projections...)
 	for i := range out.Projections {
 		p := &out.Projections[i]
-		if p.Chip == nil || p.Chip.WeightExp == nil {
-			e := lagLineWeightExp
-			hint := network.ProjectionChip{WeightExp: &e}
-			if p.Chip != nil {
-				hint = *p.Chip
-				hint.WeightExp = &e
-			}
-			p.Chip = &hint
+		hint := network.ProjectionChip{}
+		if p.Chip != nil {
+			hint = *p.Chip
 		}
+		if hint.WeightExp == nil {
+			e := lagLineWeightExp
+			hint.WeightExp = &e
+		}
+		p.Chip = &hint
+	}
+	out.Populations = append([]network.Population(nil), nw.Populations...)
+	for i := range out.Populations {
+		q := &out.Populations[i]
+		hint := network.PopulationChip{}
+		if q.Chip != nil {
+			hint = *q.Chip
+		}
+		if q.Input {
+			continue
+		}
+		if hint.ErrorExp == nil {
+			e := lagLineErrorExp
+			hint.ErrorExp = &e
+		}
+		q.Chip = &hint
 	}
 	return &out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -278,5 +279,46 @@ func TestTrainErrors(t *testing.T) {
 		if strings.Contains(out, "epoch") {
 			t.Errorf("glemu %s: work started before the error:\n%s", strings.Join(c.args, " "), out)
 		}
+	}
+}
+
+// TestTrainOnFirmwareSim: the same run on the emulator and on the firmware simulator
+// behind a real pty (--device PATH) learns the same, bit for bit: every epoch's figures
+// and the checkpointed chip state.
+func TestTrainOnFirmwareSim(t *testing.T) {
+	path := startSim(t)
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	var logs [2][]string
+	var states [2][]byte
+	for i, dev := range []string{"emu", path} {
+		ck := p(fmt.Sprintf("ck%d", i))
+		out, err := execute(t, args("--epochs", "2", "--train-samples", "8", "--test-samples", "8", "--device", dev, "--log", p("l.jsonl"), "--checkpoint", ck)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "on the chip ("+dev+") backend") {
+			t.Errorf("output does not name the device %s:\n%s", dev, out)
+		}
+		for _, l := range readLines(t, p("l.jsonl")) {
+			var e train.Epoch
+			if err := json.Unmarshal([]byte(l), &e); err != nil {
+				t.Fatal(err)
+			}
+			e.Seconds, e.StepsPerSecond = 0, 0
+			b, _ := json.Marshal(e)
+			logs[i] = append(logs[i], string(b))
+		}
+		c, err := train.ReadCheckpoint(ck)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states[i] = c.State
+	}
+	if strings.Join(logs[0], "\n") != strings.Join(logs[1], "\n") {
+		t.Errorf("the emulator and the firmware simulator trained differently:\n%s\n%s", strings.Join(logs[0], "\n"), strings.Join(logs[1], "\n"))
+	}
+	if !bytes.Equal(states[0], states[1]) {
+		t.Error("the checkpointed chip states differ")
 	}
 }
