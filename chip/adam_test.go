@@ -1,30 +1,52 @@
 package chip
 
 import (
+	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"os"
+	"reflect"
+	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/glemu/glemu/fixedpoint"
 )
 
-// TestAdamArgsLayout: the offsets adam_amd64.s uses.
-func TestAdamArgsLayout(t *testing.T) {
-	var a adamArgs
+// TestKernelArgsLayout: every offset the assembly defines (#define O_<FIELD> of
+// adamArgs in adam_amd64.s, N_<FIELD> of neuronArgs in neuron_amd64.s) is its field's.
+func TestKernelArgsLayout(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		off  uintptr
-		want uintptr
+		file, prefix string
+		typ          reflect.Type
 	}{
-		{"n", unsafe.Offsetof(a.n), 32}, {"invC", unsafe.Offsetof(a.invC), 48}, {"a1", unsafe.Offsetof(a.a1), 104},
-		{"a2", unsafe.Offsetof(a.a2), 176}, {"epsT", unsafe.Offsetof(a.epsT), 256}, {"lrt", unsafe.Offsetof(a.lrt), 272},
-		{"sM", unsafe.Offsetof(a.sM), 344}, {"cG", unsafe.Offsetof(a.cG), 368}, {"lanes", unsafe.Offsetof(a.lanes), 400},
-		{"wx", unsafe.Offsetof(a.wx), 464}, {"cW", unsafe.Offsetof(a.cW), 512}, {"fail", unsafe.Offsetof(a.fail), 520}, {"vSh", unsafe.Offsetof(a.vSh), 552},
-		{"failB", unsafe.Offsetof(a.failB), 560}, {"upd", unsafe.Offsetof(a.upd), 592}, {"xs", unsafe.Offsetof(a.xs), 624},
+		{"adam_amd64.s", "O_", reflect.TypeFor[adamArgs]()},
+		{"neuron_amd64.s", "N_", reflect.TypeFor[neuronArgs]()},
 	} {
-		if c.off != c.want {
-			t.Errorf("adamArgs.%s at %d, the assembly reads %d", c.name, c.off, c.want)
+		src, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offsets := map[string]uintptr{}
+		for i := range c.typ.NumField() {
+			f := c.typ.Field(i)
+			offsets[strings.ToUpper(f.Name)] = f.Offset
+		}
+		n := 0
+		for _, line := range strings.Split(string(src), "\n") {
+			var name string
+			var off uintptr
+			if k, _ := fmt.Sscanf(line, "#define "+c.prefix+"%s %d", &name, &off); k != 2 {
+				continue
+			}
+			n++
+			if want, ok := offsets[name]; !ok {
+				t.Errorf("%s: %s%s names no field of %v", c.file, c.prefix, name, c.typ)
+			} else if want != off {
+				t.Errorf("%s: %s%s = %d, the field is at %d", c.file, c.prefix, name, off, want)
+			}
+		}
+		if n < 20 {
+			t.Errorf("%s: only %d offsets found", c.file, n)
 		}
 	}
 }

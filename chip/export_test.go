@@ -91,3 +91,11 @@ func SetAdamKernel(on bool) bool {
 	useAdamKernel = on && hasAdamKernel
 	return was
 }
+
+// SetNeuronKernel switches the vector neuron kernels on (where the CPU has them) or
+// off, and reports whether they were on.
+func SetNeuronKernel(on bool) bool {
+	was := useNeuronKernel
+	useNeuronKernel = on && hasNeuronKernel
+	return was
+}

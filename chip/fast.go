@@ -175,6 +175,9 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	srShift := uint(64 - p.dErr)
 	comparator := q.comparator
 	var sEps, sInst, sEB, sV, sU, sUB, sPhi, sErr, sR, sRP uint64
+	var na neuronArgs
+	errK, memK := c.neuronArgsFor(&na, q, lo, hi)
+	var xs [neuronRowMax]int64
 	for k := range C {
 		off := k*q.size + lo
 		var errStream fixedpoint.Stream
@@ -191,7 +194,19 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 		if q.estar != nil {
 			estar = q.estar[off : off+n]
 		}
+		if errK {
+			na.eps, na.rp, na.v, na.mr, na.dtr = &eps[0], &rp[0], &vs[0], &mrN[0], &dtrN[0]
+			na.inst, na.eb, na.errS, na.estar = &instS[0], &ebS[0], &errS[0], nil
+			if estar != nil {
+				na.estar = &estar[0]
+			}
+			na.base = uint64(errStream)
+			neuronErrorKernel(&na)
+		}
 		for ii := range n {
+			if errK {
+				break
+			}
 			e := eps[ii]
 			if estar != nil {
 				e = epsR.clamp(e+estar[ii], &sEps)
@@ -222,6 +237,38 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 		var acc0i []int32
 		if nIn > 0 {
 			acc0i = q.accIn[0][off : off+n]
+		}
+		if memK {
+			na.acc, na.b = nil, nil
+			if acc0i != nil {
+				na.acc = &acc0i[0]
+			}
+			if bN != nil {
+				na.b = &bN[0]
+			}
+			na.u, na.ub, na.du, na.x, na.rm, na.dtm = &us[0], &ubS[0], &duS[0], &xs[0], &rmN[0], &dtmN[0]
+			neuronMembraneKernel(&na)
+			for ii, x := range xs[:n] {
+				if adjust {
+					x = c.phiInput(q, lo+ii, x, &cnt[cntPhiIn])
+				}
+				switch {
+				case memo != nil:
+					m := x - inMin
+					rNext[ii], rpNext[ii] = int64(memo[m]), int64(memoP[m])
+					if s := memoSat[m]; s != 0 {
+						sR += uint64(s & 1)
+						sRP += uint64(s >> 1)
+					}
+				case ident:
+					rNext[ii] = rSat.clamp(rhe(x, identD), &sR)
+					rpNext[ii] = one
+				default:
+					rNext[ii] = q.phi.Eval(x, &cnt[cntR])
+					rpNext[ii] = q.phiP.Eval(x, &cnt[cntRP])
+				}
+			}
+			continue
 		}
 		for ii := range n {
 			var sum int64
@@ -274,6 +321,7 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 			}
 		}
 	}
+	na.addCounts(cnt)
 	cnt[cntEps].Saturations += sEps
 	cnt[cntInst].Saturations += sInst
 	cnt[cntEB].Saturations += sEB

@@ -28,17 +28,21 @@ func BenchmarkPhases(b *testing.B) {
 		}
 		chip.ForceMemo(c)
 		drive(b, c, 20, 1, 1, true)
-		for ph, name := range []string{"forward", "neurons", "backward", "backward-scalar", "commit"} {
-			if name == "backward-scalar" {
-				was := chip.SetAdamKernel(false)
-				b.Run(fmt.Sprintf("contexts=%d/%s", C, name), func(b *testing.B) { benchPhase(b, c, 2) })
-				chip.SetAdamKernel(was)
-				continue
-			}
-			if ph > 3 {
-				ph = 3
-			}
-			b.Run(fmt.Sprintf("contexts=%d/%s", C, name), func(b *testing.B) { benchPhase(b, c, ph) })
+		for _, r := range []struct {
+			name   string
+			phase  int
+			scalar bool // the Go loops instead of the vector kernels
+		}{
+			{"forward", 0, false}, {"neurons", 1, false}, {"neurons-scalar", 1, true},
+			{"backward", 2, false}, {"backward-scalar", 2, true}, {"commit", 3, false},
+		} {
+			b.Run(fmt.Sprintf("contexts=%d/%s", C, r.name), func(b *testing.B) {
+				if r.scalar {
+					defer chip.SetNeuronKernel(chip.SetNeuronKernel(false))
+					defer chip.SetAdamKernel(chip.SetAdamKernel(false))
+				}
+				benchPhase(b, c, r.phase)
+			})
 		}
 		c.Close()
 	}

@@ -1,0 +1,19 @@
+//go:build amd64 && !purego
+
+package chip
+
+import "golang.org/x/sys/cpu"
+
+// hasNeuronKernel gates the AVX-512 neuron kernels (vpmullq: AVX-512 DQ).
+var hasNeuronKernel = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasPOPCNT && cpu.X86.HasBMI2
+
+// neuronErrorKernel runs the prospective error neuron on a's row.
+//
+//go:noescape
+func neuronErrorKernel(a *neuronArgs)
+
+// neuronMembraneKernel runs the membrane on a's row and leaves the φ units' inputs
+// in a.x.
+//
+//go:noescape
+func neuronMembraneKernel(a *neuronArgs)

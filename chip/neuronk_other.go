@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package chip
+
+const hasNeuronKernel = false
+
+func neuronErrorKernel(a *neuronArgs)    { panic("chip: no neuron kernel on this platform") }
+func neuronMembraneKernel(a *neuronArgs) { panic("chip: no neuron kernel on this platform") }
