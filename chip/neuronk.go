@@ -26,7 +26,7 @@ type neuronArgs struct {
 	shift0, biasShift                    int64
 	uLo, uHi, dS, hS                     int64
 	uBLo, uBHi, dUB, hUB, frm            int64
-	dUm, hU, fdtm                         int64
+	dUm, hU, fdtm                        int64
 	phiLo, phiHi, dPhi, hPhi, comparator int64
 	lanes                                [8]int64
 }
