@@ -485,7 +485,8 @@ func (c *Chip) optPlan(o *opt, sFrac int) optPlan {
 	p.heM, ok[1] = stochOrHE(f.am)
 	p.heV, ok[2] = stochOrHE(f.av)
 	p.heT, ok[3] = stochOrHE(o.theta)
-	p.ok = ok[0] && ok[1] && ok[2] && ok[3] && f.am.Format.Frac == f.grad.Format.Frac
+	// The fast step rounds g half-even (a stochastic grad takes the reference loop).
+	p.ok = ok[0] && p.heG && ok[1] && ok[2] && ok[3] && f.am.Format.Frac == f.grad.Format.Frac
 	p.invC = c.learn.invC
 	p.dG = sFrac + o.gExp + df - f.grad.Format.Frac
 	p.lrt = -c.learn.lrt[o.kind]

@@ -393,7 +393,12 @@ func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
 	if lr.Biases.On && q.bias {
 		o := c.newOpt(kindB, f.b, q.sExp, q.gbExp, q.idx)
 		sFrac := f.eB.Format.Frac - q.eExp
+		pl := c.optPlan(&o, sFrac)
 		for i := lo; i < hi; i++ {
+			if pl.ok && !c.reference {
+				q.b[i] = pl.stepAt(&o, q.b[i], -q.bSum[i], at(q.bOpt.m, i), at(q.bOpt.v, i), uint64(i), cnt, &cnt[cntB].Saturations)
+				continue
+			}
 			g := c.mean(&o, -q.bSum[i], sFrac, uint64(i), &cnt[cntGrad])
 			q.b[i] = c.optStep(&o, q.b[i], g, at(q.bOpt.m, i), at(q.bOpt.v, i), uint64(i), cnt, &cnt[cntB])
 		}
@@ -402,9 +407,15 @@ func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
 		o := c.newOpt(kindT, f.tau, 0, q.gtExp, q.idx)
 		sFrac := f.errBus.Format.Frac - q.eExp + f.u.Format.Frac - q.sExp
 		changed := false
+		pl := c.optPlan(&o, sFrac)
 		for i := lo; i < hi; i++ {
-			g := c.mean(&o, q.tSum[i], sFrac, uint64(i), &cnt[cntGrad])
-			t := c.optStep(&o, q.tauM[i], g, at(q.tOpt.m, i), at(q.tOpt.v, i), uint64(i), cnt, &cnt[cntTau])
+			var t int64
+			if pl.ok && !c.reference {
+				t = pl.stepAt(&o, q.tauM[i], q.tSum[i], at(q.tOpt.m, i), at(q.tOpt.v, i), uint64(i), cnt, &cnt[cntTau].Saturations)
+			} else {
+				g := c.mean(&o, q.tSum[i], sFrac, uint64(i), &cnt[cntGrad])
+				t = c.optStep(&o, q.tauM[i], g, at(q.tOpt.m, i), at(q.tOpt.v, i), uint64(i), cnt, &cnt[cntTau])
+			}
 			t = max(t, lr.TauMMin)
 			if t != q.tauM[i] {
 				q.tauM[i] = t
@@ -416,6 +427,22 @@ func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
 			tl.stats.divides += uint64(4 * (hi - lo))
 		}
 	}
+}
+
+// stepAt is step with the draws of parameter idx taken from o's streams where the
+// rounding is stochastic; s is the gradient sum with the sign of −∂θ.
+func (p *optPlan) stepAt(o *opt, theta, s int64, m, v *int64, idx uint64, cnt *[numCounted]fixedpoint.Counters, cT *uint64) int64 {
+	var rT, rM, rV uint64
+	if !p.heT {
+		rT = o.sTheta.Draw(idx)
+	}
+	if m != nil && !p.heM {
+		rM = o.sM.Draw(idx)
+	}
+	if v != nil && !p.heV {
+		rV = o.sV.Draw(idx)
+	}
+	return p.step(theta, s, m, v, rT, rM, rV, cnt, cT)
 }
 
 func at(s []int64, i int) *int64 {

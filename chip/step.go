@@ -275,16 +275,29 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 	fast := q.plan.fastBack && !c.reference
 	p := &q.plan
 	if fast && len(q.out) == 1 {
-		// One outgoing projection: shift, one rounding, per context slices.
-		sh, d, cs := q.out[0].tshift, p.dBack, &tl.cnt[cntEps].Saturations
+		// One outgoing projection: shift, one rounding, per context slices. When
+		// ε_in keeps every bit (dBack ≤ 0), the int32 sum shifted left exactly (at most
+		// 62 places: no overflow) and saturated is rescale's result.
+		sh, d := q.out[0].tshift, p.dBack
+		var sats uint64
+		epsR := p.eps
 		for k := range C {
 			off := k*q.size + lo
 			acc := q.accOut[0][off : off+hi-lo]
 			eps := q.eps[off : off+hi-lo]
+			eps = eps[:len(acc)]
+			if d <= 0 && sh-d <= 31 {
+				tot := uint(sh - d)
+				for i, a := range acc {
+					eps[i] = epsR.clamp(int64(a)<<tot, &sats)
+				}
+				continue
+			}
 			for i, a := range acc {
-				eps[i] = p.eps.rs(int64(a)<<sh, d, cs)
+				eps[i] = epsR.rs(int64(a)<<sh, d, &sats)
 			}
 		}
+		tl.cnt[cntEps].Saturations += sats
 		return
 	}
 	for k := range C {
