@@ -1,5 +1,5 @@
 // Package train owns the training loop of glemu: it drives any Backend (the float
-// reference today, the chip later) through a task's stream of inputs and targets,
+// reference, Float, or the chip, Chip) through a task's stream of inputs and targets,
 // measures what was learned, schedules the learning rate and saves and resumes runs.
 //
 // What it holds:
@@ -12,11 +12,18 @@
 //   - Imitation, LagLine and LagNet: teacher–student runs, the teacher on the float
 //     reference, recording the student's parameters and outputs over time.
 //   - EncodePNG, LearningCurves, ImitationPanels: the plots.
+//   - Float and Chip, the backends: Chip compiles the network (package compiler, scales
+//     ranged on RangingSamples), loads it onto a host.Device (the emulator, a board, the
+//     firmware simulator's pty) and steps it there, a whole sample window per
+//     Device.Run where the loop can (WindowRunner); its learning rate is the chip's
+//     learning-rate registers, its checkpoint the device's snapshot.
 //
 // Invariants:
 //   - The loop never looks inside a backend; everything it needs goes through the
-//     Backend interface (and Checkpointer for checkpoints). A chip backend is one more
-//     implementation of it.
+//     Backend interface (Checkpointer for checkpoints, WindowRunner for whole windows,
+//     which must leave a backend exactly as the same steps one by one would).
+//   - The chip backend is bit-exact: the same run gives the same bits on the emulator
+//     and on a board, in windows or step by step, uninterrupted or resumed.
 //   - A run is a pure function of its Config: the data order depends only on the seed
 //     and the epoch, the network's dynamic state is never reset (it carries over from
 //     sample to sample, from training into evaluation and back), so a run resumed from

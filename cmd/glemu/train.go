@@ -44,6 +44,11 @@ func init() {
 		Short: "Train a task (MNIST-1D, lag-line, lag-net) and report what was learned",
 		Long: `train trains one of the GLE paper's tasks and reports what was learned.
 
+It runs on the chip by default (--backend chip): the network is compiled, loaded onto
+--device (emu, the built-in emulator; serial:///dev/ttyUSB0 for a board; or the path of
+glemu firmware-sim's pty) and learns there; the run ends with the chip's health report
+and the cost model's figures per step. --backend float runs the float64 reference.
+
 mnist1d (the default): the paper's MNIST-1D network (1→53 identity, five 53→53 tanh,
 53→10 linear; 14 956 parameters; --width changes the 53, e.g. 90 for the ≈42k variant)
 or any network file (--net) with one input and 10 cross-entropy outputs, on the
