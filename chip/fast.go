@@ -178,6 +178,22 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	var na neuronArgs
 	errK, memK := c.neuronArgsFor(&na, q, lo, hi)
 	var xs [neuronRowMax]int64
+	// The gradient sums over contexts: added by the kernels when both run, else by
+	// neuronGradients after the loop.
+	learnB := c.learnOn && c.prog.Learning.Biases.On && q.bias
+	learnT := c.learnOn && c.prog.Learning.TauM.On
+	fused := errK && memK && (learnB || learnT)
+	if fused {
+		clear(q.bSum[lo:hi])
+		clear(q.tSum[lo:hi])
+	}
+	var bsum, tsum *int64
+	if fused && learnB {
+		bsum = &q.bSum[lo]
+	}
+	if fused && learnT {
+		tsum = &q.tSum[lo]
+	}
 	for k := range C {
 		off := k*q.size + lo
 		var errStream fixedpoint.Stream
@@ -201,6 +217,7 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 				na.estar = &estar[0]
 			}
 			na.base = uint64(errStream)
+			na.bsum = bsum
 			neuronErrorKernel(&na)
 		}
 		for ii := range n {
@@ -247,6 +264,7 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 				na.b = &bN[0]
 			}
 			na.u, na.ub, na.du, na.x, na.rm, na.dtm = &us[0], &ubS[0], &duS[0], &xs[0], &rmN[0], &dtmN[0]
+			na.tsum, na.errS = tsum, &errS[0]
 			neuronMembraneKernel(&na)
 			for ii, x := range xs[:n] {
 				if adjust {
@@ -332,7 +350,7 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	cnt[cntErrBus].Saturations += sErr
 	cnt[cntR].Saturations += sR
 	cnt[cntRP].Saturations += sRP
-	if c.learnOn && (c.prog.Learning.TauM.On || c.prog.Learning.Biases.On && q.bias) {
+	if !fused && (learnB || learnT) {
 		c.neuronGradients(q, lo, hi)
 	}
 }

@@ -77,6 +77,8 @@
 #define N_HPHI 536
 #define N_COMPARATOR 544
 #define N_LANES 552
+#define N_BSUM 616
+#define N_TSUM 624
 
 // RHE: x = x·2^−d rounded half-even (d: counts, h: 2^(d−1) − 1; t scratch; Z22 ones).
 #define RHE(x, d, h, t) \
@@ -124,7 +126,8 @@
 // func neuronErrorKernel(a *neuronArgs)
 // The prospective error neuron: inst = sat(rhe(r′·ε, dInst)), Δv = inst − v,
 // ĕ = sat(rhe(v·2^fmr + (τm/τr)·Δv, dEBP)), v ← sat(rhe(v·2^fdtr + (dt/τr)·Δv, dV)),
-// and ĕ onto the error bus, stochastically (draw of neuron idx0 + i) or half-even.
+// and ĕ onto the error bus, stochastically (draw of neuron idx0 + i) or half-even;
+// with bsum, bsum += ĕ.
 TEXT ·neuronErrorKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ N_N(DI), CX
@@ -195,6 +198,14 @@ enostar:
 	CLAMP(Z3, Z14, Z15, N_CEB)
 	MOVQ        N_EB(DI), DX
 	VMOVDQU64   Z3, K3, (DX)(BX*8)
+	MOVQ        N_BSUM(DI), DX
+	TESTQ       DX, DX
+	JEQ         enobsum
+	VMOVDQU64.Z (DX)(BX*8), K3, Z6
+	VPADDQ      Z3, Z6, Z6
+	VMOVDQU64   Z6, K3, (DX)(BX*8)
+
+enobsum:
 	VMOVDQU64.Z (R13)(BX*8), K3, Z4
 	VPMULLQ     Z2, Z4, Z4
 	VPSLLVQ     Z24, Z1, Z5
@@ -235,7 +246,8 @@ edone:
 // func neuronMembraneKernel(a *neuronArgs)
 // The membrane: s = sat(rhe(acc·2^shift0 + b·2^biasShift, dS)), Δu = s − u,
 // ŭ = sat(rhe(u·2^frm + (τr/τm)·Δu, dUB)), u ← sat(rhe(u·2^fdtm + (dt/τm)·Δu, dU)),
-// du = u_new − u, and the φ units' input x = ŭ (comparator) or sat(rhe(ŭ, dPhi)).
+// du = u_new − u, and the φ units' input x = ŭ (comparator) or sat(rhe(ŭ, dPhi));
+// with tsum, tsum += ĕ_bus·du (errS holds the row's error bus).
 TEXT ·neuronMembraneKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ N_N(DI), CX
@@ -307,6 +319,17 @@ mnob:
 	VMOVDQU64   Z4, K3, (R10)(BX*8)
 	VPSUBQ      Z1, Z4, Z4
 	VMOVDQU64   Z4, K3, (R12)(BX*8)
+	MOVQ        N_TSUM(DI), DX
+	TESTQ       DX, DX
+	JEQ         mnotsum
+	MOVQ        N_ERRS(DI), AX
+	VPMOVSXWQ.Z (AX)(BX*2), K3, Z5
+	VPMULLQ     Z4, Z5, Z5
+	VMOVDQU64.Z (DX)(BX*8), K3, Z6
+	VPADDQ      Z5, Z6, Z6
+	VMOVDQU64   Z6, K3, (DX)(BX*8)
+
+mnotsum:
 	CMPQ        N_COMPARATOR(DI), $0
 	JNE         mst
 	RHE(Z3, Z25, Z26, Z7)

@@ -29,6 +29,7 @@ type neuronArgs struct {
 	dUm, hU, fdtm                        int64
 	phiLo, phiHi, dPhi, hPhi, comparator int64
 	lanes                                [8]int64
+	bsum, tsum                           *int64 // nil, or the gradient sums to add ĕ and ĕ_bus·Δu to
 }
 
 // neuronRowMax is the longest row the kernels take (the φ stage's scratch).

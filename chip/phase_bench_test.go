@@ -10,8 +10,10 @@ import (
 	"github.com/glemu/glemu/tasks"
 )
 
-// BenchmarkPhases times each phase of the MNIST-1D step alone (learning on), after
-// a warm-up that tabulates the units: where the step's time goes.
+// BenchmarkPhases times each phase of the MNIST-1D step alone (learning on), and the
+// whole step, after a warm-up that tabulates the units: where the step's time goes.
+// "-scalar" runs the Go loops instead of the vector kernels. cpu-ns/op is the thread's
+// CPU time, steadier than the wall clock on a shared machine.
 func BenchmarkPhases(b *testing.B) {
 	net, err := tasks.MNIST1DNetwork(tasks.MNIST1DWidth, 1)
 	if err != nil {
@@ -35,6 +37,7 @@ func BenchmarkPhases(b *testing.B) {
 		}{
 			{"forward", 0, false}, {"neurons", 1, false}, {"neurons-scalar", 1, true},
 			{"backward", 2, false}, {"backward-scalar", 2, true}, {"commit", 3, false},
+			{"step", 4, false}, {"step-scalar", 4, true},
 		} {
 			b.Run(fmt.Sprintf("contexts=%d/%s", C, r.name), func(b *testing.B) {
 				if r.scalar {
