@@ -131,6 +131,13 @@ func (c *Chip) phaseForward(t int) {
 	C := c.contexts
 	for _, b := range c.tiles[t].blocks {
 		src := b.p.src
+		if C > 1 {
+			// All contexts at once: each weight loaded once (sums wrap alike).
+			w := fixedpoint.Mat{Data: b.wX, Rows: b.rows, Cols: b.cols, Stride: b.cols}
+			x := fixedpoint.Mat{Data: src.rateBus[b.col0:], Rows: C, Cols: b.cols, Stride: src.size}
+			fixedpoint.MatMat(b.fwd, b.rows, w, x)
+			continue
+		}
 		for k := range C {
 			x := src.rateBus[k*src.size+b.col0 : k*src.size+b.col0+b.cols]
 			fixedpoint.MatVec(b.fwd[k*b.rows:(k+1)*b.rows], b.wX, b.cols, x)
@@ -189,6 +196,12 @@ func (c *Chip) phaseBackward(t int) {
 			continue
 		}
 		tgt := b.p.tgt
+		if C > 1 {
+			w := fixedpoint.Mat{Data: b.wX, Rows: b.rows, Cols: b.cols, Stride: b.cols}
+			e := fixedpoint.Mat{Data: tgt.errBus[b.row0:], Rows: C, Cols: b.rows, Stride: tgt.size}
+			fixedpoint.MatTMat(b.bwd, b.cols, w, e)
+			continue
+		}
 		for k := range C {
 			e := tgt.errBus[k*tgt.size+b.row0 : k*tgt.size+b.row0+b.rows]
 			fixedpoint.MatTVec(b.bwd[k*b.cols:(k+1)*b.cols], b.wX, b.cols, e)
