@@ -6,8 +6,10 @@
 // Integer lanes do what adamRow does in int64 (vpmullq keeps the low 64 bits, like
 // Go's multiply). Two steps use floating point and are exact under the bounds
 // optPlan.adamVector checks:
-//   - ⌊√v⌋, v < 2^62: r = trunc(sqrt(float64(v))) is within 1 of ⌊√v⌋; two steps
-//     down while r² > v, then two up while (r+1)² ≤ v, give isqrt's result.
+//   - ⌊√v⌋, v < 2^62: s = fl(sqrt(fl(v))) is within √v·2^−52 < 2^−21 of √v, so
+//     r = trunc(s) is ⌊√v⌋ + 1 only when √v is within 2^−21 below an integer, and
+//     ⌊√v⌋ − 1 only when v is a perfect square; one step down if r² > v, then one up
+//     if (r+1)² ≤ v, give isqrt's result.
 //   - q = ⌊a/d⌋ for a = |m·2^k| < 2^62, 0 < d < 2^32, with ρ = fl(1/fl(d)):
 //     q0 = trunc(fl(fl(a)·ρ)) is within 2^11 of q (three roundings of 2^−53
 //     relative each), so r = a − q0·d is exact in int64 and below 2^44 in
@@ -318,14 +320,6 @@ passB:
 	VPMULLQ      Z6, Z6, Z7
 	VPCMPGTQ     Z3, Z7, K1
 	VPSUBQ       Z22, Z6, K1, Z6
-	VPMULLQ      Z6, Z6, Z7
-	VPCMPGTQ     Z3, Z7, K1
-	VPSUBQ       Z22, Z6, K1, Z6
-	VPADDQ       Z22, Z6, Z7
-	VPMULLQ      Z7, Z7, Z7
-	VPCMPGTQ     Z3, Z7, K1
-	KNOTB        K1, K1
-	VPADDQ       Z22, Z6, K1, Z6
 	VPADDQ       Z22, Z6, Z7
 	VPMULLQ      Z7, Z7, Z7
 	VPCMPGTQ     Z3, Z7, K1

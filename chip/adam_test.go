@@ -172,3 +172,65 @@ func TestAdamKernel(t *testing.T) {
 	}
 	t.Logf("the kernel declined %d of %d ordinary synapses and %d of %d extreme ones (%d after their moments)", declined[0], lanes[0], declined[1], lanes[1], declinedB)
 }
+
+// TestAdamKernelRatios: the kernel's ratio x = trunc(m·2^k / (⌊√v⌋ + ε_t)) (left in
+// adamArgs.xs by its second pass) at the edges of its one-step square-root fix-up and
+// of its division: perfect squares, their neighbours, values just below the next
+// square, up to 2^60, with numerators of up to 2^60 so that an error of one in ⌊√v⌋
+// shows in x.
+func TestAdamKernelRatios(t *testing.T) {
+	if !hasAdamKernel {
+		t.Skip("no AVX-512 DQ")
+	}
+	p := adamPlan(1, true, true, true, 1, 0)
+	p.a1, p.a2 = 0, 0 // the moments stay as given
+	p.lim1, p.lim2 = mulLimit(0), mulLimit(0)
+	p.m = sat{-(1 << 36), 1 << 36}
+	p.v = sat{0, 1 << 61}
+	if !p.adamVector() {
+		t.Fatal("plan outside the kernel's bounds")
+	}
+	var vs []int64
+	for _, r := range []int64{0, 1, 2, 3, 1 << 20, 94906265, 94906266, 1<<30 - 1, 1 << 30} {
+		for _, d := range []int64{-2, -1, 0, 1, 2} {
+			for _, v := range []int64{r*r + d, (r+1)*(r+1) - 1 + d} {
+				if v >= 0 && v <= 1<<60 {
+					vs = append(vs, v)
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 4000 {
+		r := int64(rng.Uint64() >> 34)
+		vs = append(vs, r*r, r*r-1, r*r+1, r*r+2*r, int64(rng.Uint64()>>4))
+	}
+	ms := []int64{1 << 36, -(1 << 36), 1<<36 - 1, 12345, -1, 0, 1}
+	for i := 0; i < len(vs); i += adamRowMax {
+		v := vs[i:min(i+adamRowMax, len(vs))]
+		n := len(v)
+		m := make([]int64, n)
+		for j := range m {
+			m[j] = ms[(i+j)%len(ms)]
+		}
+		gs, th := make([]int64, n), make([]int64, n)
+		var c [numCounted]fixedpoint.Counters
+		var ct uint64
+		var a adamArgs
+		p.args(&a, 1, 2, 3)
+		v2 := append([]int64(nil), v...)
+		fail, failB := p.kernelRow(&a, th, gs, m, v2, 0, &c, &ct)
+		for j := range n {
+			den := isqrt(v[j]) + p.epsT
+			if fail[j/8] != 0 || den <= 0 {
+				continue
+			}
+			if failB[j/8]&(1<<(j%8)) != 0 {
+				t.Fatalf("v = %d, m = %d: declined", v[j], m[j])
+			}
+			if want := (m[j] << p.k) / den; a.xs[j] != want {
+				t.Fatalf("v = %d, m = %d: kernel x %d, want %d (⌊√v⌋ = %d)", v[j], m[j], a.xs[j], want, isqrt(v[j]))
+			}
+		}
+	}
+}
