@@ -187,6 +187,10 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 		clear(q.bSum[lo:hi])
 		clear(q.tSum[lo:hi])
 	}
+	var fwd *block // the forward sums' block, read in place (fwdDirect)
+	if memK {
+		fwd = c.fwdDirect(q, lo, hi)
+	}
 	var bsum, tsum *int64
 	if fused && learnB {
 		bsum = &q.bSum[lo]
@@ -252,12 +256,14 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 		ubS, duS := q.ub[off:off+n], q.du[off:off+n]
 		rNext, rpNext := q.rNext[off:off+n], q.rpNext[off:off+n]
 		var acc0i []int32
-		if nIn > 0 {
+		if nIn > 0 && fwd == nil {
 			acc0i = q.accIn[0][off : off+n]
 		}
 		if memK {
 			na.acc, na.b = nil, nil
-			if acc0i != nil {
+			if fwd != nil {
+				na.acc = &fwd.fwd[k*fwd.rows+lo-fwd.row0]
+			} else if acc0i != nil {
 				na.acc = &acc0i[0]
 			}
 			if bN != nil {

@@ -152,13 +152,33 @@ func (c *Chip) phaseNeurons(t int) {
 		if r.p.role == RoleInput {
 			continue
 		}
-		c.gatherForward(r.p, r.lo, r.hi)
+		if c.fwdDirect(r.p, r.lo, r.hi) == nil {
+			c.gatherForward(r.p, r.lo, r.hi)
+		}
 		if r.p.plan.fast && !c.reference {
 			c.neuronsFast(tl, r.p, r.lo, r.hi)
 		} else {
 			c.neurons(tl, r.p, r.lo, r.hi)
 		}
 	}
+}
+
+// fwdDirect returns the one block holding all the forward sums of neurons lo…hi−1
+// of q when the membrane kernel reads them there instead of from q.accIn (one
+// incoming projection, one block covering the run, the kernel's conditions), else nil.
+func (c *Chip) fwdDirect(q *pop, lo, hi int) *block {
+	if len(q.in) != 1 || len(q.in[0].blocks) != 1 {
+		return nil
+	}
+	b := q.in[0].blocks[0]
+	if b.row0 > lo || b.row0+b.rows < hi {
+		return nil
+	}
+	var a neuronArgs
+	if _, memK := c.neuronArgsFor(&a, q, lo, hi); !memK {
+		return nil
+	}
+	return b
 }
 
 // gatherForward adds, in wrapping int32, the partial sums of every block of every
@@ -265,6 +285,12 @@ func (q *pop) hasBackward() bool {
 func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 	C := c.contexts
 	f := &c.f
+	if q.plan.fastBack && !c.reference && len(q.out) == 1 {
+		if bs := q.out[0].blocks; len(bs) == 1 && bs[0].col0 <= lo && bs[0].col0+bs[0].cols >= hi {
+			c.gatherBackwardFast(tl, q, lo, hi, bs[0])
+			return
+		}
+	}
 	for pi, x := range q.out {
 		acc := q.accOut[pi]
 		for k := range C {
@@ -288,29 +314,7 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 	fast := q.plan.fastBack && !c.reference
 	p := &q.plan
 	if fast && len(q.out) == 1 {
-		// One outgoing projection: shift, one rounding, per context slices. When
-		// ε_in keeps every bit (dBack ≤ 0), the int32 sum shifted left exactly (at most
-		// 62 places: no overflow) and saturated is rescale's result.
-		sh, d := q.out[0].tshift, p.dBack
-		var sats uint64
-		epsR := p.eps
-		for k := range C {
-			off := k*q.size + lo
-			acc := q.accOut[0][off : off+hi-lo]
-			eps := q.eps[off : off+hi-lo]
-			eps = eps[:len(acc)]
-			if d <= 0 && sh-d <= 31 {
-				tot := uint(sh - d)
-				for i, a := range acc {
-					eps[i] = epsR.clamp(int64(a)<<tot, &sats)
-				}
-				continue
-			}
-			for i, a := range acc {
-				eps[i] = epsR.rs(int64(a)<<sh, d, &sats)
-			}
-		}
-		tl.cnt[cntEps].Saturations += sats
+		c.gatherBackwardFast(tl, q, lo, hi, nil)
 		return
 	}
 	for k := range C {
@@ -327,4 +331,41 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 			}
 		}
 	}
+}
+
+// gatherBackwardFast is gatherBackward's fast path for one outgoing projection: its
+// sums (in q.accOut, or read in place from blk, the one block covering the run) are
+// shifted and rounded once into ε_in.
+func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi int, blk *block) {
+	C := c.contexts
+	p := &q.plan
+	// One outgoing projection: shift, one rounding, per context slices. When
+	// ε_in keeps every bit (dBack ≤ 0), the int32 sum shifted left exactly (at most
+	// 62 places: no overflow) and saturated is rescale's result.
+	sh, d := q.out[0].tshift, p.dBack
+	var sats uint64
+	epsR := p.eps
+	for k := range C {
+		off := k*q.size + lo
+		var acc []int32
+		if blk != nil {
+			o := k*blk.cols + lo - blk.col0
+			acc = blk.bwd[o : o+hi-lo]
+		} else {
+			acc = q.accOut[0][off : off+hi-lo]
+		}
+		eps := q.eps[off : off+hi-lo]
+		eps = eps[:len(acc)]
+		if d <= 0 && sh-d <= 31 {
+			tot := uint(sh - d)
+			for i, a := range acc {
+				eps[i] = epsR.clamp(int64(a)<<tot, &sats)
+			}
+			continue
+		}
+		for i, a := range acc {
+			eps[i] = epsR.rs(int64(a)<<sh, d, &sats)
+		}
+	}
+	tl.cnt[cntEps].Saturations += sats
 }
