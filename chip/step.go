@@ -95,6 +95,20 @@ func (c *Chip) estarCE(cnt *[numCounted]fixedpoint.Counters) {
 	rExp := c.outputs[0].rExp
 	rFrac := f.r.Format.Frac - rExp
 	pFrac := f.expOut.Format.Frac
+	// Half-even, saturating formats (the table's) round by sat.rescale, Var.Rescale's
+	// twin for shifts within ±62, without a draw.
+	heSat := func(v fixedpoint.Var, frac int) bool {
+		d := frac - v.Format.Frac
+		return v.Rounding == fixedpoint.HalfEven && v.Overflow == fixedpoint.Saturate && d >= -62 && d <= 62 && !c.reference
+	}
+	fast := heSat(f.expIn, rFrac) && heSat(f.expOut, pFrac)
+	for _, q := range c.outputs {
+		fast = fast && heSat(f.eps, f.beta.Format.Frac-beta.Exp+max(rFrac, pFrac)+q.eExp)
+	}
+	if fast {
+		c.estarCEFast(cnt, rFrac, pFrac)
+		return
+	}
 	for k := range c.contexts {
 		out := c.out[k*w : (k+1)*w]
 		y := c.target[k*w : (k+1)*w]
@@ -121,6 +135,45 @@ func (c *Chip) estarCE(cnt *[numCounted]fixedpoint.Counters) {
 					yy <<= pFrac - rFrac
 				}
 				q.estar[k*q.size+i] = f.eps.Rescale(beta.Raw*(yy-pp), frac, c.draw(f.eps, q.idx, k, i), &cnt[cntEps])
+			}
+		}
+	}
+}
+
+// estarCEFast is estarCE for half-even, saturating exp_in, exp_out and eps_in.
+func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac int) {
+	f := &c.f
+	beta := c.prog.Loss.Beta
+	w := c.outWidth
+	expIn, expOut, eps := rangeOf(f.expIn), rangeOf(f.expOut), rangeOf(f.eps)
+	dIn, dOut := rFrac-f.expIn.Format.Frac, pFrac-f.expOut.Format.Frac
+	cIn, cOut, cEps := &cnt[cntExpIn].Saturations, &cnt[cntExpOut].Saturations, &cnt[cntEps].Saturations
+	for k := range c.contexts {
+		out := c.out[k*w : (k+1)*w]
+		y := c.target[k*w : (k+1)*w]
+		m := out[0]
+		for _, x := range out {
+			m = max(m, x)
+		}
+		var sum int64
+		for i, x := range out {
+			z := expIn.rescale(x-m, dIn, cIn)
+			e := c.expUnit.Eval(z, &cnt[cntExpOut])
+			c.ceExp[i] = e
+			sum += e
+		}
+		for _, q := range c.outputs {
+			dE := f.beta.Format.Frac - beta.Exp + max(rFrac, pFrac) + q.eExp - f.eps.Format.Frac
+			for i := range q.size {
+				p := divRound(c.ceExp[q.outOff+i]<<pFrac, sum)
+				p = expOut.rescale(p, dOut, cOut)
+				yy, pp := y[q.outOff+i], p
+				if rFrac >= pFrac {
+					pp <<= rFrac - pFrac
+				} else {
+					yy <<= pFrac - rFrac
+				}
+				q.estar[k*q.size+i] = eps.rescale(beta.Raw*(yy-pp), dE, cEps)
 			}
 		}
 	}
