@@ -307,8 +307,17 @@ func (c *Chip) phaseCommit(t int) {
 		sameBus := f.rateBus.Format == f.r.Format
 		for k := range C {
 			off := k * q.size
-			copy(q.r[off+lo:off+hi], q.rNext[off+lo:off+hi])
 			copy(q.rp[off+lo:off+hi], q.rpNext[off+lo:off+hi])
+			if sameBus {
+				rn := q.rNext[off+lo : off+hi]
+				r, rb := q.r[off+lo:off+hi], q.rateBus[off+lo:off+hi]
+				r, rb = r[:len(rn)], rb[:len(rn)]
+				for i, x := range rn {
+					r[i], rb[i] = x, int16(x)
+				}
+				continue
+			}
+			copy(q.r[off+lo:off+hi], q.rNext[off+lo:off+hi])
 			for i := lo; i < hi; i++ {
 				x := q.r[off+i]
 				if !sameBus {
