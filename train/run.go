@@ -222,24 +222,37 @@ func (ck *Checkpoint) Config(data *tasks.Sequences) Config {
 // after that epoch's training: the metrics equal the last epoch's recorded test metrics
 // on a deterministic backend. data must be the data set the run trained on.
 func EvaluateCheckpoint(ck *Checkpoint, data *tasks.Sequences, dir string, opt ChipOptions, progress func(steps int)) (Metrics, error) {
-	cfg := ck.Config(data)
-	cfg.Chip = opt
-	if err := ck.Matches(cfg, dir); err != nil {
-		return Metrics{}, err
-	}
-	r, err := NewRun(cfg)
+	r, err := OpenCheckpoint(ck, data, dir, opt)
 	if err != nil {
 		return Metrics{}, err
 	}
 	defer r.Close()
+	return r.Evaluate(progress)
+}
+
+// OpenCheckpoint builds the run ck saved, on data, with the backend's state restored
+// as it was after the last epoch's training pass (the chip's counters too, so its
+// health report covers the run so far), ready for Evaluate; the caller closes it.
+func OpenCheckpoint(ck *Checkpoint, data *tasks.Sequences, dir string, opt ChipOptions) (*Run, error) {
+	cfg := ck.Config(data)
+	cfg.Chip = opt
+	if err := ck.Matches(cfg, dir); err != nil {
+		return nil, err
+	}
+	r, err := NewRun(cfg)
+	if err != nil {
+		return nil, err
+	}
 	cp, ok := r.Classifier.Backend.(Checkpointer)
 	if !ok {
-		return Metrics{}, fmt.Errorf("train: the %s backend cannot restore checkpoints", cfg.Backend)
+		r.Close()
+		return nil, fmt.Errorf("train: the %s backend cannot restore checkpoints", cfg.Backend)
 	}
 	if err := cp.Restore(ck.State); err != nil {
-		return Metrics{}, fmt.Errorf("train: checkpoint %s: %w", dir, err)
+		r.Close()
+		return nil, fmt.Errorf("train: checkpoint %s: %w", dir, err)
 	}
-	return r.Evaluate(progress)
+	return r, nil
 }
 
 // EvaluateNetwork measures the test set of data on a fresh backend running net (its

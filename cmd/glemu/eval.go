@@ -87,7 +87,13 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 		bar := newEpochBar(out)
 		bar.start("test set", train.Batches(data.NumTest(), r.Contexts)*data.Length)
 		done := 0
-		m, err := train.EvaluateCheckpoint(ck, data, f.checkpoint, opt, func(steps int) { done += steps; bar.set(done) })
+		run, err := train.OpenCheckpoint(ck, data, f.checkpoint, opt)
+		if err != nil {
+			bar.finish()
+			return err
+		}
+		defer run.Close()
+		m, err := run.Evaluate(func(steps int) { done += steps; bar.set(done) })
 		bar.finish()
 		if err != nil {
 			return err
@@ -101,6 +107,9 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 			same = "differ from"
 		}
 		fmt.Fprintf(out, "these %s the figures the run recorded for epoch %d (%.2f %%, loss %.6f)\n", same, last.Epoch, 100*last.Test.Accuracy, last.Test.Loss)
+		if c, ok := run.Classifier.Backend.(*train.Chip); ok { // its counters cover the whole run so far
+			return chipSummary(out, c)
+		}
 		return nil
 	}
 	nw, err := network.Load(f.net)
