@@ -104,3 +104,4 @@ func SetNeuronKernel(on bool) bool {
 	useNeuronKernel = on && hasNeuronKernel
 	return was
 }
+

@@ -124,10 +124,14 @@ func (c *Chip) plan(q *pop) neuronPlan {
 	p.dBack = q.tsumFrac + q.eExp - f.eps.Format.Frac
 	p.fastBack = he(f.eps) && p.dBack >= -62 && p.dBack <= 62
 	// The fast loop inlines right shifts only.
-	for _, d := range []int{p.dInst, p.dEBP, p.dV, p.dErr, p.dS, p.dUB, p.dU} {
+	for _, d := range []int{p.dInst, p.dEBP, p.dV, p.dErr, p.dUB, p.dU} {
 		if d < 1 || d > 62 {
 			p.fast = false
 		}
+	}
+	// s may need no rounding (dS = 0: the compiler's scales can line Σ W r up with u).
+	if p.dS < 0 || p.dS > 62 {
+		p.fast = false
 	}
 	if q.gamma != 0 && (p.dGE < 1 || p.dGE > 62) || !q.comparator && (p.dPhi < 1 || p.dPhi > 62) || p.dEBI != 0 {
 		p.fast = false
@@ -308,7 +312,11 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 			if bN != nil {
 				sum += bN[ii] << biasShift
 			}
-			s := uR.clamp(rhe(sum, dS), &sU)
+			s := sum
+			if dS > 0 {
+				s = rhe(sum, dS)
+			}
+			s = uR.clamp(s, &sU)
 			if gamma != 0 {
 				s += uR.clamp(rhe(gamma*ebS[ii], dGE), &sU)
 			}

@@ -130,9 +130,14 @@ func layeredNet(seed uint64, opt string) *network.Network {
 }
 
 func fpNet(net func() *network.Network, contexts, steps int, amp float64, die *chip.Analog) func(t *testing.T, workers int) *chip.Chip {
+	return fpNetOpt(net, chiptest.Options{}, contexts, steps, amp, die)
+}
+
+func fpNetOpt(net func() *network.Network, opt chiptest.Options, contexts, steps int, amp float64, die *chip.Analog) func(t *testing.T, workers int) *chip.Chip {
 	return func(t *testing.T, workers int) *chip.Chip {
 		n := net()
-		p, err := chiptest.Map(n, nil, chiptest.Options{Contexts: contexts})
+		opt.Contexts = contexts
+		p, err := chiptest.Map(n, nil, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,12 +172,17 @@ func fpCases() []fpCase {
 			net := func() *network.Network { return layeredNet(s, o) }
 			add(fmt.Sprintf("layered-%s/seed=%d/contexts=7", opt, seed), 1, fpNet(net, 7, 300, 1.5, nil))
 			add(fmt.Sprintf("layered-%s/seed=%d/contexts=3/amp=30/analog", opt, seed), 2, fpNet(net, 3, 200, 30, &die))
+			add(fmt.Sprintf("layered-%s/seed=%d/contexts=10/weight-exp=1", opt, seed), 1,
+				fpNetOpt(net, chiptest.Options{WeightExp: map[int]int{0: 1, 1: 1, 2: 1, 3: 1, 4: 1}}, 10, 200, 1.5, nil))
 		}
 	}
 	for _, v := range variants {
 		v := v
 		net := func() *network.Network { return smallNet(v.loss, v.opt, v.errors, v.tau, v.gamma) }
 		add("small-"+v.name+"/contexts=5", 1, fpNet(net, 5, 250, 1.5, nil))
+		// Weight scales that line Σ W r up with u (no rounding of s), as the
+		// compiler's may.
+		add("small-"+v.name+"/contexts=9/weight-exp=1", 1, fpNetOpt(net, chiptest.Options{WeightExp: map[int]int{0: 1, 1: 1, 3: 1}}, 9, 250, 1.5, nil))
 	}
 	return cs
 }

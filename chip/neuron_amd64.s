@@ -244,7 +244,8 @@ edone:
 	RET
 
 // func neuronMembraneKernel(a *neuronArgs)
-// The membrane: s = sat(rhe(acc·2^shift0 + b·2^biasShift, dS)), Δu = s − u,
+// The membrane: s = sat(rhe(acc·2^shift0 + b·2^biasShift, dS)) (no rounding when
+// dS = 0), Δu = s − u,
 // ŭ = sat(rhe(u·2^frm + (τr/τm)·Δu, dUB)), u ← sat(rhe(u·2^fdtm + (dt/τm)·Δu, dU)),
 // du = u_new − u, and the φ units' input x = ŭ (comparator) or sat(rhe(ŭ, dPhi));
 // with tsum, tsum += ĕ_bus·du (errS holds the row's error bus).
@@ -298,7 +299,11 @@ mnoacc:
 	VPADDQ      Z1, Z0, Z0
 
 mnob:
+	CMPQ        N_DS(DI), $0
+	JEQ         mnords
 	RHE(Z0, Z12, Z13, Z7)
+
+mnords:
 	CLAMP(Z0, Z10, Z11, N_CU)
 	VMOVDQU64.Z (R10)(BX*8), K3, Z1
 	VPSUBQ      Z1, Z0, Z2

@@ -51,7 +51,12 @@ func (c *Chip) neuronArgsFor(a *neuronArgs, q *pop, lo, hi int) (errK, memK bool
 	}
 	errK = c.prog.Errors == ErrorsProspective
 	memK = len(q.in) <= 1 && q.gamma == 0 && c.analog.UNoiseSigma == 0
-	h := func(d int) int64 { return 1<<(d-1) - 1 }
+	h := func(d int) int64 {
+		if d < 1 {
+			return 0 // no rounding: the kernels skip it
+		}
+		return 1<<(d-1) - 1
+	}
 	*a = neuronArgs{
 		n: int64(n), idx0: int64(lo),
 		epsLo: p.eps.lo, epsHi: p.eps.hi,
