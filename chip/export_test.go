@@ -104,4 +104,3 @@ func SetNeuronKernel(on bool) bool {
 	useNeuronKernel = on && hasNeuronKernel
 	return was
 }
-
