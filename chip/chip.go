@@ -52,6 +52,11 @@ type Chip struct {
 	cost       *stepCost       // the cost of one step (nil: recompute)
 	links      [][4]uint64     // words sent per tile and direction
 	ceExp      []int64         // scratch: exp of one context's outputs
+	// The exp unit's outputs (and bit 0: saturated) for every input from expLo to 0,
+	// computed by the unit itself on first use (estarCEFast); nil until then.
+	expMemo []int32
+	expSat  []uint8
+	expLo   int64
 }
 
 // formats holds the Vars of Config.Formats the datapath uses.

@@ -148,6 +148,16 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 	expIn, expOut, eps := rangeOf(f.expIn), rangeOf(f.expOut), rangeOf(f.eps)
 	dIn, dOut := rFrac-f.expIn.Format.Frac, pFrac-f.expOut.Format.Frac
 	cIn, cOut, cEps := &cnt[cntExpIn].Saturations, &cnt[cntExpOut].Saturations, &cnt[cntEps].Saturations
+	if c.expMemo == nil && expIn.lo >= -1<<16 && expIn.hi >= 0 {
+		// z = r − max r ≤ 0: tabulate the unit over [exp_in's minimum, 0].
+		n := int(-expIn.lo) + 1
+		c.expLo, c.expMemo, c.expSat = expIn.lo, make([]int32, n), make([]uint8, n)
+		for j := range n {
+			var k fixedpoint.Counters
+			c.expMemo[j] = int32(c.expUnit.Eval(expIn.lo+int64(j), &k))
+			c.expSat[j] = uint8(k.Saturations)
+		}
+	}
 	for k := range c.contexts {
 		out := c.out[k*w : (k+1)*w]
 		y := c.target[k*w : (k+1)*w]
@@ -158,7 +168,13 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 		var sum int64
 		for i, x := range out {
 			z := expIn.rescale(x-m, dIn, cIn)
-			e := c.expUnit.Eval(z, &cnt[cntExpOut])
+			var e int64
+			if j := uint64(z - c.expLo); j < uint64(len(c.expMemo)) {
+				e = int64(c.expMemo[j])
+				cnt[cntExpOut].Saturations += uint64(c.expSat[j])
+			} else {
+				e = c.expUnit.Eval(z, &cnt[cntExpOut])
+			}
 			c.ceExp[i] = e
 			sum += e
 		}
@@ -422,6 +438,13 @@ func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi int, blk *block) {
 			tot := uint(sh - d)
 			for i, a := range acc {
 				eps[i] = epsR.clamp(int64(a)<<tot, &sats)
+			}
+			continue
+		}
+		if d >= 1 && d <= 62 && sh <= 30 { // |a·2^sh| < 2^61: rhe applies
+			ud := uint(d)
+			for i, a := range acc {
+				eps[i] = epsR.clamp(rhe(int64(a)<<sh, ud), &sats)
 			}
 			continue
 		}
