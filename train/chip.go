@@ -362,8 +362,10 @@ type Window struct {
 	// X holds Steps × C × input width inputs, step-major.
 	X []float64
 	// Labels, if not nil, holds one class per context: the target of every step (a
-	// one-hot target; cross-entropy). nil: no target.
+	// one-hot target; cross-entropy). Y, if not nil, holds Steps × C × output width
+	// target values instead (a teacher's outputs). Both nil: no target.
 	Labels []int
+	Y      []float64
 	// Out receives Steps × C × output width outputs.
 	Out []float64
 }
@@ -384,6 +386,10 @@ func (s *windowSource) Next(k int, in *host.Input) error {
 	n := len(in.X)
 	copy(in.X, s.w.X[k*n:(k+1)*n])
 	switch {
+	case s.w.Y != nil:
+		m := len(in.Y)
+		copy(in.Y, s.w.Y[k*m:(k+1)*m])
+		in.Target = host.TargetValues
 	case s.w.Labels == nil:
 		in.Target = host.TargetNone
 	case k == 0:
@@ -405,6 +411,8 @@ func (c *Chip) RunWindow(w *Window) error {
 		return fmt.Errorf("train: chip window: %d inputs; want %d steps × %d", len(w.X), w.Steps, nx)
 	case w.Labels != nil && len(w.Labels) != c.contexts:
 		return fmt.Errorf("train: chip window: %d labels; want one per context (%d)", len(w.Labels), c.contexts)
+	case w.Y != nil && (w.Labels != nil || len(w.Y) != w.Steps*ny):
+		return fmt.Errorf("train: chip window: %d targets (and %d labels); want %d steps × %d targets or labels, not both", len(w.Y), len(w.Labels), w.Steps, ny)
 	case len(w.Out) != w.Steps*ny:
 		return fmt.Errorf("train: chip window: room for %d outputs; want %d steps × %d", len(w.Out), w.Steps, ny)
 	}

@@ -70,39 +70,74 @@ func (m *Imitation) Run(progress func(done, total int)) error {
 		*t = OutputTrace{Steps: make([]float64, 0, n), Student: make([]float64, 0, n), Teacher: make([]float64, 0, n)}
 	}
 	m.record(0, math.NaN())
+	// A student that runs windows (the chip) gets every stretch between two records
+	// (and the warm-up's end) in one call: the teacher does not depend on it, so the
+	// stretch's inputs and targets are known before it runs.
+	wr, windowed := m.Student.(WindowRunner)
 	x := make([]float64, C)
 	var y []float64
+	var win Window
 	total := m.Warmup + m.Steps
 	lossSum, lossN := 0.0, 0
-	for k := range total {
-		m.Input(x, k)
-		if err := m.Teacher.Step(x, nil); err != nil {
+	for k0 := 0; k0 < total; {
+		n := 1
+		if windowed {
+			n = min(total, (k0/every+1)*every) - k0
+			if k0 < m.Warmup {
+				n = min(n, m.Warmup-k0)
+			}
+		}
+		win.Steps, win.X, win.Y = n, win.X[:0], win.Y[:0]
+		for k := k0; k < k0+n; k++ {
+			m.Input(x, k)
+			if err := m.Teacher.Step(x, nil); err != nil {
+				return err
+			}
+			win.X = append(win.X, x...)
+			win.Y = append(win.Y, m.Teacher.Output()...)
+		}
+		m.Student.SetLearning(k0 >= m.Warmup)
+		ny := len(win.Y) / n
+		if windowed {
+			if cap(win.Out) < len(win.Y) {
+				win.Out = make([]float64, len(win.Y))
+			}
+			win.Out = win.Out[:len(win.Y)]
+			if err := wr.RunWindow(&win); err != nil {
+				return err
+			}
+		} else if err := m.Student.Step(x, win.Y); err != nil {
 			return err
 		}
-		y = append(y[:0], m.Teacher.Output()...)
-		m.Student.SetLearning(k >= m.Warmup)
-		if err := m.Student.Step(x, y); err != nil {
-			return err
+		for j := range n {
+			k := k0 + j
+			y = win.Y[j*ny : (j+1)*ny]
+			var out []float64
+			if windowed {
+				out = win.Out[j*ny : (j+1)*ny]
+			} else {
+				out = m.Student.Output()
+			}
+			for i, o := range out {
+				d := o - y[i]
+				lossSum += d * d
+			}
+			lossN += len(out)
+			if l := k - m.Warmup; l >= 0 && l < window {
+				m.Start.add(k, out[0], y[0])
+			}
+			if k >= total-window && k >= m.Warmup {
+				m.End.add(k, out[0], y[0])
+			}
+			if (k+1)%every == 0 || k+1 == total {
+				m.record(k+1, lossSum/float64(max(lossN, 1)))
+				lossSum, lossN = 0, 0
+			}
+			if progress != nil && (k+1)%1000 == 0 {
+				progress(k+1, total)
+			}
 		}
-		out := m.Student.Output()
-		for i, o := range out {
-			d := o - y[i]
-			lossSum += d * d
-		}
-		lossN += len(out)
-		if l := k - m.Warmup; l >= 0 && l < window {
-			m.Start.add(k, out[0], y[0])
-		}
-		if k >= total-window && k >= m.Warmup {
-			m.End.add(k, out[0], y[0])
-		}
-		if (k+1)%every == 0 || k+1 == total {
-			m.record(k+1, lossSum/float64(max(lossN, 1)))
-			lossSum, lossN = 0, 0
-		}
-		if progress != nil && (k+1)%1000 == 0 {
-			progress(k+1, total)
-		}
+		k0 += n
 	}
 	if progress != nil {
 		progress(total, total)
