@@ -96,7 +96,24 @@ func TestMNIST1DCompiled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var co []float64
+	var g2 *gle.Net
+	if *mnistChaos {
+		p2 := g.Params.Clone()
+		for _, w := range p2.Weights {
+			for i := range w {
+				w[i] *= 1 + 1e-6*math.Sin(float64(i))
+			}
+		}
+		if g2, err = gle.New(net, p2, C); err != nil {
+			t.Fatal(err)
+		}
+	}
 	chipStep := func(x []float64, labels []int, learn bool) ([]float64, error) {
+		if g2 != nil {
+			g2.Frozen = !learn
+			err := g2.StepLabels(x, labels)
+			return g2.Out, err
+		}
 		c.SetLearning(learn)
 		if err := c.SetInput(x); err != nil {
 			return nil, err
@@ -465,7 +482,13 @@ func testAccuracy(data *tasks.Sequences, C int, step func(x []float64, labels []
 	return float64(right) / float64(max(total, 1)), nil
 }
 
-var mnistFidelity = flag.Int("mnist-fidelity", 0, "batches of the learning-fidelity experiment from -mnist-params (0: skip)")
+var (
+	mnistFidelity   = flag.Int("mnist-fidelity", 0, "batches of the learning-fidelity experiment from -mnist-params (0: skip)")
+	mnistChaos      = flag.Bool("mnist-chaos", false, "fidelity baseline: a second gle whose weights start 1e-6 (relative) apart instead of the chip")
+	mnistGrad       = flag.String("mnist-grad", "", "fidelity: GradExp overrides after compiling, p=e (projection index) or p=dk (relative), comma separated")
+	mnistInitScales = flag.Bool("mnist-init-scales", false, "fidelity: the scales the compiler chooses for the initial parameters, with -mnist-params loaded into them (what a run compiled at the start has when it gets there)")
+	mnistLRShift    = flag.Int("mnist-lr-shift", 0, "fidelity: divide the learning rates by 2^k (k = 10: the weights barely move, so the updates compare the gradients without their feedback on the run)")
+)
 
 // TestMNIST1DFidelity starts the chip and gle from the same (trained) parameters, runs
 // one training batch without learning to fill the state, then -mnist-fidelity batches
@@ -501,9 +524,57 @@ func TestMNIST1DFidelity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := compileHinted(net, cfg, C, params, *mnistHints)
+	hints := *mnistHints
+	var base *compiler.Result
+	if *mnistInitScales {
+		if base, err = compiler.Compile(net, compiler.Options{Config: cfg, Contexts: C}); err != nil {
+			t.Fatal(err)
+		}
+		var hs []string
+		for _, q := range base.Program.Populations {
+			if q.Role == chip.RoleInput {
+				hs = append(hs, fmt.Sprintf("%s.rate=%d", q.Name, q.RateExp))
+				continue
+			}
+			hs = append(hs, fmt.Sprintf("%s.rate=%d,%s.state=%d,%s.error=%d", q.Name, q.RateExp, q.Name, q.StateExp, q.Name, q.ErrorExp))
+		}
+		for i, pr := range base.Program.Projections {
+			hs = append(hs, fmt.Sprintf("%d.weight=%d", i, pr.WeightExp))
+		}
+		if hints != "" {
+			hs = append(hs, hints)
+		}
+		hints = strings.Join(hs, ",")
+	}
+	res, err := compileHinted(net, cfg, C, params, hints)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if base != nil {
+		for i := range res.Program.Projections {
+			res.Program.Projections[i].GradExp = base.Program.Projections[i].GradExp
+		}
+		for i := range res.Program.Populations {
+			res.Program.Populations[i].BiasGradExp = base.Program.Populations[i].BiasGradExp
+		}
+	}
+	if *mnistGrad != "" {
+		for _, kv := range strings.Split(*mnistGrad, ",") {
+			ps, val, _ := strings.Cut(kv, "=")
+			p, err := strconv.Atoi(ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel := strings.HasPrefix(val, "d")
+			v, err := strconv.Atoi(strings.TrimPrefix(val, "d"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rel {
+				v += res.Program.Projections[p].GradExp
+			}
+			res.Program.Projections[p].GradExp = v
+		}
 	}
 	t.Log(describeScales(res.Program))
 	c, err := chip.New(res.Program, chip.WithWorkers(1))
@@ -516,7 +587,24 @@ func TestMNIST1DFidelity(t *testing.T) {
 		t.Fatal(err)
 	}
 	var co []float64
+	var g2 *gle.Net
+	if *mnistChaos {
+		p2 := g.Params.Clone()
+		for _, w := range p2.Weights {
+			for i := range w {
+				w[i] *= 1 + 1e-6*math.Sin(float64(i))
+			}
+		}
+		if g2, err = gle.New(net, p2, C); err != nil {
+			t.Fatal(err)
+		}
+	}
 	chipStep := func(x []float64, labels []int, learn bool) ([]float64, error) {
+		if g2 != nil {
+			g2.Frozen = !learn
+			err := g2.StepLabels(x, labels)
+			return g2.Out, err
+		}
 		c.SetLearning(learn)
 		if err := c.SetInput(x); err != nil {
 			return nil, err
@@ -534,6 +622,18 @@ func TestMNIST1DFidelity(t *testing.T) {
 		g.Frozen = !learn
 		err := g.StepLabels(x, labels)
 		return g.Out, err
+	}
+	if k := *mnistLRShift; k != 0 {
+		l := c.LearningRegisters()
+		l.Weights.LR.Exp -= k
+		l.Biases.LR.Exp -= k
+		if err := c.SetLearningRegisters(l); err != nil {
+			t.Fatal(err)
+		}
+		g.LR = math.Ldexp(g.LR, -k)
+		if g2 != nil {
+			g2.LR = g.LR
+		}
 	}
 	perm := rand.New(rand.NewPCG(1000, 42)).Perm(data.NumTrain())
 	L := data.Length
@@ -569,7 +669,7 @@ func TestMNIST1DFidelity(t *testing.T) {
 	w0c := make([][]float64, len(net.Projections))
 	w0g := make([][]float64, len(net.Projections))
 	for p := range net.Projections {
-		w0c[p], _ = c.Weights(p, nil)
+		w0c[p] = weightsOf(c, g2, p)
 		w0g[p] = append([]float64(nil), g.Projections[p].W...)
 	}
 	c.ResetCounters()
@@ -584,7 +684,7 @@ func TestMNIST1DFidelity(t *testing.T) {
 	}
 	var parts []string
 	for p := range net.Projections {
-		w1c, _ := c.Weights(p, nil)
+		w1c := weightsOf(c, g2, p)
 		var dot, nc, ng float64
 		for i, w := range w1c {
 			dc, dg := w-w0c[p][i], g.Projections[p].W[i]-w0g[p][i]
@@ -597,4 +697,12 @@ func TestMNIST1DFidelity(t *testing.T) {
 	k := float64(*mnistFidelity)
 	t.Logf("loss chip %.4f gle %.4f over %d batches; Δw: %s", sc/k, sg/k, *mnistFidelity, strings.Join(parts, "; "))
 	t.Logf("saturations: %s", saturations(c.Counters(), res.Program))
+}
+
+func weightsOf(c *chip.Chip, g *gle.Net, p int) []float64 {
+	if g != nil {
+		return append([]float64(nil), g.Projections[p].W...)
+	}
+	w, _ := c.Weights(p, nil)
+	return w
 }
