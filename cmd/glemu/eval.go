@@ -61,6 +61,9 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 	case f.backend == "float" && changed("device"):
 		return usagef("--device %s selects the chip backend's device; it cannot be used with --backend float", f.device)
 	}
+	if err := checkDevice(f.device); err != nil {
+		return err
+	}
 	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device}
 	if f.checkpoint != "" {
 		for _, name := range []string{"backend", "contexts", "test-samples"} {

@@ -110,6 +110,9 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 			return usagef("--device %s selects the chip backend's device; it cannot be used with --backend float", f.device)
 		}
 	case "chip":
+		if err := checkDevice(f.device); err != nil {
+			return err
+		}
 	default:
 		return usagef("unknown backend %q; use --backend float or chip", f.backend)
 	}
@@ -333,6 +336,20 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 		return chipSummary(out, c)
 	}
 	return nil
+}
+
+// checkDevice refuses a --device name host.Open would refuse, before any work.
+func checkDevice(name string) error {
+	switch {
+	case name == "" || name == host.EmulatorName || strings.HasPrefix(name, "/"):
+		return nil
+	case strings.HasPrefix(name, "serial:"):
+		if _, _, err := host.ParseSerialURL(name); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+	return usagef("--device %s: want emu, serial:///PATH[?baud=RATE] or a device path such as /dev/ttyUSB0", name)
 }
 
 // backendName names the backend in reports: "float", "chip (emu)".
