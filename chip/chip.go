@@ -100,22 +100,26 @@ type pop struct {
 	// (index x − phi_in.Min), computed by the units themselves; nil otherwise.
 	memoPhi, memoPhiP []int32
 	memoSat           []uint8 // bit 0: φ saturated, bit 1: φ′ saturated
-	identD            int     // identity units: r = ŭ·2^−identD (≥ 1: the fast loop inlines it)
-	memoable          bool    // the units can be tabulated
-	evals             int     // φ evaluations so far (until tabulated)
-	comparator        bool    // φ is piecewise linear: its units read ŭ at full precision
-	inFmt             fixedpoint.Format
-	gamma             int64
-	gammaFrac         int // real fraction bits of γ's raw value
-	rExp              int
-	sExp              int
-	eExp              int
-	gbExp             int
-	gtExp             int
-	bias              bool
-	home              []int // tile of each neuron
-	inOff             int   // offset in the input vector (inputs)
-	outOff            int   // offset in the output vector (outputs)
+	// memoPacked holds the same in one word per input, so that a lookup touches one
+	// cache line: bits 0–31 φ (int32), 32–61 φ′ (unsigned), 62 and 63 the saturation
+	// bits; nil when φ′'s format does not fit 30 unsigned bits.
+	memoPacked []uint64
+	identD     int  // identity units: r = ŭ·2^−identD (≥ 1: the fast loop inlines it)
+	memoable   bool // the units can be tabulated
+	evals      int  // φ evaluations so far (until tabulated)
+	comparator bool // φ is piecewise linear: its units read ŭ at full precision
+	inFmt      fixedpoint.Format
+	gamma      int64
+	gammaFrac  int // real fraction bits of γ's raw value
+	rExp       int
+	sExp       int
+	eExp       int
+	gbExp      int
+	gtExp      int
+	bias       bool
+	home       []int // tile of each neuron
+	inOff      int   // offset in the input vector (inputs)
+	outOff     int   // offset in the output vector (outputs)
 
 	// Parameters, per neuron.
 	tauM, tauR []int64
@@ -504,7 +508,7 @@ func (c *Chip) memoize(q *pop) {
 	in := c.f.phiIn.Format
 	key := memoKey{q.act, effective(c.f.r.Format, q.rExp), c.f.rp.Format}
 	if m, ok := c.memos[key]; ok {
-		q.memoPhi, q.memoPhiP, q.memoSat = m.phi, m.phiP, m.sat
+		q.memoPhi, q.memoPhiP, q.memoSat, q.memoPacked = m.phi, m.phiP, m.sat, m.packed
 		return
 	}
 	n := int(in.Max() - in.Min() + 1)
@@ -516,11 +520,17 @@ func (c *Chip) memoize(q *pop) {
 		m.phiP[k] = int32(q.phiP.Eval(x, &b))
 		m.sat[k] = uint8(a.Saturations) | uint8(b.Saturations)<<1
 	}
+	if rp := c.f.rp.Format; !rp.Signed && rp.Width() <= 30 {
+		m.packed = make([]uint64, n)
+		for k := range n {
+			m.packed[k] = uint64(uint32(m.phi[k])) | uint64(m.phiP[k])<<32 | uint64(m.sat[k])<<62
+		}
+	}
 	if c.memos == nil {
 		c.memos = map[memoKey]memo{}
 	}
 	c.memos[key] = m
-	q.memoPhi, q.memoPhiP, q.memoSat = m.phi, m.phiP, m.sat
+	q.memoPhi, q.memoPhiP, q.memoSat, q.memoPacked = m.phi, m.phiP, m.sat, m.packed
 }
 
 type memoKey struct {
@@ -531,6 +541,7 @@ type memoKey struct {
 type memo struct {
 	phi, phiP []int32
 	sat       []uint8
+	packed    []uint64
 }
 
 func isPiecewise(f fixedpoint.Func) bool {

@@ -159,7 +159,7 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 		bN = q.b[lo:hi]
 	}
 	nIn := len(q.in)
-	memo, memoP, memoSat := q.memoPhi, q.memoPhiP, q.memoSat
+	memo, memoP, memoSat, packed := q.memoPhi, q.memoPhiP, q.memoSat, q.memoPacked
 	inMin := c.f.phiIn.Format.Min()
 	ident := q.act == fixedpoint.Identity && q.identD >= 1 && q.identD <= 62
 	rSat := sat{q.phi.Out.Min(), q.phi.Out.Max()}
@@ -281,6 +281,13 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 					x = c.phiInput(q, lo+ii, x, &cnt[cntPhiIn])
 				}
 				switch {
+				case packed != nil:
+					e := packed[x-inMin]
+					rNext[ii], rpNext[ii] = int64(int32(e)), int64(e>>32&(1<<30-1))
+					if e>>62 != 0 {
+						sR += e >> 62 & 1
+						sRP += e >> 63
+					}
 				case memo != nil:
 					m := x - inMin
 					rNext[ii], rpNext[ii] = int64(memo[m]), int64(memoP[m])
@@ -337,6 +344,13 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 				x = c.phiInput(q, lo+ii, x, &cnt[cntPhiIn])
 			}
 			switch {
+			case packed != nil:
+				e := packed[x-inMin]
+				rNext[ii], rpNext[ii] = int64(int32(e)), int64(e>>32&(1<<30-1))
+				if e>>62 != 0 {
+					sR += e >> 62 & 1
+					sRP += e >> 63
+				}
 			case memo != nil:
 				m := x - inMin
 				rNext[ii], rpNext[ii] = int64(memo[m]), int64(memoP[m])
