@@ -92,3 +92,14 @@ func Close(b Backend) error {
 	}
 	return nil
 }
+
+// ReadParams returns b's parameters, with the error of a backend that reads them from a
+// device (Chip.ReadParams) instead of Params' nil.
+func ReadParams(b Backend) (*network.Params, error) {
+	if r, ok := b.(interface {
+		ReadParams() (*network.Params, error)
+	}); ok {
+		return r.ReadParams()
+	}
+	return b.Params(), nil
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/glemu/glemu/chip"
+	"github.com/glemu/glemu/host"
 	"github.com/glemu/glemu/network"
 	"github.com/glemu/glemu/tasks"
 )
@@ -239,5 +240,29 @@ func TestChipImitationWindows(t *testing.T) {
 	}
 	if first, last := a.Records[0].Params, a.Records[4].Params; first[1] == last[1] {
 		t.Error("W1 did not learn; the test proves nothing")
+	}
+}
+
+// TestChipClosedDevice: a device that is gone (closed, or a board unplugged) makes
+// steps, parameter reads, checkpoints and the loops over them return its error, never
+// panic.
+func TestChipClosedDevice(t *testing.T) {
+	task, student, teacher, err := NewLagLineBackends("chip", 1, ChipOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := student.(*Chip)
+	c.Close()
+	if err := c.Step(make([]float64, c.Contexts()), nil); !errors.Is(err, host.ErrClosed) {
+		t.Errorf("Step: %v", err)
+	}
+	if _, err := ReadParams(c); !errors.Is(err, host.ErrClosed) {
+		t.Errorf("ReadParams: %v", err)
+	}
+	if _, err := c.AppendCheckpoint(nil); !errors.Is(err, host.ErrClosed) {
+		t.Errorf("AppendCheckpoint: %v", err)
+	}
+	if _, err := LagLine(task, student, teacher, 10, nil); !errors.Is(err, host.ErrClosed) {
+		t.Errorf("LagLine: %v", err)
 	}
 }

@@ -69,7 +69,9 @@ func (m *Imitation) Run(progress func(done, total int)) error {
 		n := min(window, m.Steps)
 		*t = OutputTrace{Steps: make([]float64, 0, n), Student: make([]float64, 0, n), Teacher: make([]float64, 0, n)}
 	}
-	m.record(0, math.NaN())
+	if err := m.record(0, math.NaN()); err != nil {
+		return err
+	}
 	// A student that runs windows (the chip) gets every stretch between two records
 	// (and the warm-up's end) in one call: the teacher does not depend on it, so the
 	// stretch's inputs and targets are known before it runs.
@@ -130,7 +132,9 @@ func (m *Imitation) Run(progress func(done, total int)) error {
 				m.End.add(k, out[0], y[0])
 			}
 			if (k+1)%every == 0 || k+1 == total {
-				m.record(k+1, lossSum/float64(max(lossN, 1)))
+				if err := m.record(k+1, lossSum/float64(max(lossN, 1))); err != nil {
+					return err
+				}
 				lossSum, lossN = 0, 0
 			}
 			if progress != nil && (k+1)%1000 == 0 {
@@ -151,12 +155,17 @@ func (t *OutputTrace) add(k int, student, teacher float64) {
 	t.Teacher = append(t.Teacher, teacher)
 }
 
-func (m *Imitation) record(step int, loss float64) {
+func (m *Imitation) record(step int, loss float64) error {
 	r := ImitationRecord{Step: step, Loss: loss, Params: make([]float64, len(m.Names))}
 	if m.Read != nil {
-		m.Read(m.Student.Params(), r.Params)
+		p, err := ReadParams(m.Student)
+		if err != nil {
+			return err
+		}
+		m.Read(p, r.Params)
 	}
 	m.Records = append(m.Records, r)
+	return nil
 }
 
 // ImitationPanels returns the panels of an imitation run's plot: the student's and the

@@ -198,7 +198,11 @@ func (r *Run) EpochTo(dir string, progress func(done, total int)) (Epoch, error)
 	if err := WriteCheckpoint(dir, buf); err != nil {
 		return e, err
 	}
-	trained, err := WithParams(r.Config.Net, r.Classifier.Backend.Params())
+	params, err := ReadParams(r.Classifier.Backend)
+	if err != nil {
+		return e, err
+	}
+	trained, err := WithParams(r.Config.Net, params)
 	if err != nil {
 		return e, err
 	}
