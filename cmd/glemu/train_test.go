@@ -287,7 +287,8 @@ func TestTrainErrors(t *testing.T) {
 
 // TestTrainOnFirmwareSim: the same run on the emulator and on the firmware simulator
 // behind a real pty (--device PATH) learns the same, bit for bit: every epoch's figures
-// and the checkpointed chip state.
+// and the checkpointed chip state; and a run checkpointed on the emulator and resumed
+// on the firmware simulator equals both.
 func TestTrainOnFirmwareSim(t *testing.T) {
 	path := startSim(t)
 	dir := t.TempDir()
@@ -323,5 +324,25 @@ func TestTrainOnFirmwareSim(t *testing.T) {
 	}
 	if !bytes.Equal(states[0], states[1]) {
 		t.Error("the checkpointed chip states differ")
+	}
+	// A run checkpointed on the emulator resumes on the board, bit for bit.
+	if _, err := execute(t, args("--epochs", "1", "--train-samples", "8", "--test-samples", "8", "--checkpoint", p("ck2"))...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := execute(t, "train", "--resume", p("ck2"), "--epochs", "2", "--device", path, "--log", p("l2.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	var resumed []string
+	for _, l := range readLines(t, p("l2.jsonl")) {
+		var e train.Epoch
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatal(err)
+		}
+		e.Seconds, e.StepsPerSecond = 0, 0
+		b, _ := json.Marshal(e)
+		resumed = append(resumed, string(b))
+	}
+	if strings.Join(logs[0], "\n") != strings.Join(resumed, "\n") {
+		t.Errorf("resumed on the firmware simulator:\n%s\nuninterrupted on the emulator:\n%s", strings.Join(resumed, "\n"), strings.Join(logs[0], "\n"))
 	}
 }
