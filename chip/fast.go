@@ -275,7 +275,14 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 			}
 			na.u, na.ub, na.du, na.x, na.rm, na.dtm = &us[0], &ubS[0], &duS[0], &xs[0], &rmN[0], &dtmN[0]
 			na.tsum, na.errS = tsum, &errS[0]
+			na.packed = nil
+			if packed != nil && !adjust {
+				na.packed, na.inMin, na.rNext, na.rpNext = &packed[0], inMin, &rNext[0], &rpNext[0]
+			}
 			neuronMembraneKernel(&na)
+			if na.packed != nil {
+				continue
+			}
 			for ii, x := range xs[:n] {
 				if adjust {
 					x = c.phiInput(q, lo+ii, x, &cnt[cntPhiIn])

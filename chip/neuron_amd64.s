@@ -79,6 +79,12 @@
 #define N_LANES 552
 #define N_BSUM 616
 #define N_TSUM 624
+#define N_PACKED 632
+#define N_INMIN 640
+#define N_RNEXT 648
+#define N_RPNEXT 656
+#define N_CR 664
+#define N_CRP 672
 
 // RHE: x = x·2^−d rounded half-even (d: counts, h: 2^(d−1) − 1; t scratch; Z22 ones).
 #define RHE(x, d, h, t) \
@@ -248,7 +254,8 @@ edone:
 // dS = 0), Δu = s − u,
 // ŭ = sat(rhe(u·2^frm + (τr/τm)·Δu, dUB)), u ← sat(rhe(u·2^fdtm + (dt/τm)·Δu, dU)),
 // du = u_new − u, and the φ units' input x = ŭ (comparator) or sat(rhe(ŭ, dPhi));
-// with tsum, tsum += ĕ_bus·du (errS holds the row's error bus).
+// with tsum, tsum += ĕ_bus·du (errS holds the row's error bus); with packed, the φ
+// and φ′ units' outputs from the packed table into rNext, rpNext.
 TEXT ·neuronMembraneKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ N_N(DI), CX
@@ -342,6 +349,37 @@ mnotsum:
 
 mst:
 	VMOVDQU64 Z3, K3, (R13)(BX*8)
+	MOVQ      N_PACKED(DI), DX
+	TESTQ     DX, DX
+	JEQ       mnext
+
+	// The φ and φ′ units from the packed table: e = packed[x − inMin]; r = int32(e),
+	// r′ = e>>32 & (2^30 − 1), saturations from bits 62 and 63.
+	VPBROADCASTQ N_INMIN(DI), Z5
+	VPSUBQ       Z5, Z3, Z5
+	KMOVB        K3, K1
+	VPXORQ       Z6, Z6, Z6
+	VPGATHERQQ   (DX)(Z5*8), K1, Z6
+	VPSLLQ       $32, Z6, Z7
+	VPSRAQ       $32, Z7, Z7
+	MOVQ         N_RNEXT(DI), AX
+	VMOVDQU64    Z7, K3, (AX)(BX*8)
+	VPSLLQ       $2, Z6, Z7
+	VPSRLQ       $34, Z7, Z7
+	MOVQ         N_RPNEXT(DI), AX
+	VMOVDQU64    Z7, K3, (AX)(BX*8)
+	VPSRLQ       $62, Z6, Z7
+	VPTESTMQ     Z22, Z7, K3, K1
+	KMOVB        K1, AX
+	POPCNTL      AX, AX
+	ADDQ         AX, N_CR(DI)
+	VPSRLQ       $63, Z6, Z7
+	VPTESTMQ     Z7, Z7, K3, K1
+	KMOVB        K1, AX
+	POPCNTL      AX, AX
+	ADDQ         AX, N_CRP(DI)
+
+mnext:
 	ADDQ      $8, BX
 	JMP       mloop
 

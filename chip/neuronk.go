@@ -30,6 +30,12 @@ type neuronArgs struct {
 	phiLo, phiHi, dPhi, hPhi, comparator int64
 	lanes                                [8]int64
 	bsum, tsum                           *int64 // nil, or the gradient sums to add ĕ and ĕ_bus·Δu to
+	// With packed (the population's packed φ/φ′ table, pop.memoPacked), the membrane
+	// kernel also looks x up: r, r′ into rNext, rpNext, saturations into cR, cRP.
+	packed        *uint64
+	inMin         int64 // phi_in's minimum: x − inMin indexes packed
+	rNext, rpNext *int64
+	cR, cRP       uint64
 }
 
 // neuronRowMax is the longest row the kernels take (the φ stage's scratch).
@@ -101,4 +107,6 @@ func (a *neuronArgs) addCounts(cnt *[numCounted]fixedpoint.Counters) {
 	cnt[cntU].Saturations += a.cU
 	cnt[cntUB].Saturations += a.cUB
 	cnt[cntPhiIn].Saturations += a.cPhi
+	cnt[cntR].Saturations += a.cR
+	cnt[cntRP].Saturations += a.cRP
 }
