@@ -38,7 +38,9 @@ type ChipOptions struct {
 // for weights and biases lr, for τm lr/dt (Adam) or lr/dt² (SGD, momentum).
 type Chip struct {
 	// Device is the device the program runs on; Compiled what the compiler made of the
-	// network (program, manifest with the formats and scales, report).
+	// network (program, manifest with the formats and scales, report) when NewChip
+	// built it. After Restore the device runs the snapshot's program, which
+	// Device.Program returns (its scales may differ if the compiler has changed since).
 	Device   *host.Device
 	Compiled *compiler.Result
 
