@@ -363,13 +363,16 @@ func backendName(backend, device string) string {
 	return fmt.Sprintf("chip (%s)", device)
 }
 
-// chipHeader says what the compiler made of the network: tiles and the formats of the
-// values that learn and carry errors (from the compiled manifest).
+// chipHeader says what runs on the chip: the tiles used and the formats of the values
+// that learn and carry errors (the loaded program's, a restored snapshot's if resumed).
 func chipHeader(c *train.Chip) string {
-	m := c.Compiled.Manifest
+	p := c.Device.Program()
+	if p == nil {
+		p = c.Compiled.Program
+	}
 	formats := map[string]string{}
-	for _, v := range m.Formats {
-		formats[v.Name] = v.Format
+	for _, v := range p.Config.Formats {
+		formats[v.Name] = v.Format.String()
 	}
 	var fs []string
 	for _, name := range []string{"w", "w_mem", "r", "u", "err_bus", "grad", "adam_m", "adam_v", "b", "tau_m"} {
@@ -378,12 +381,12 @@ func chipHeader(c *train.Chip) string {
 		}
 	}
 	used := 0
-	for _, t := range m.Tiles {
-		if t.Slots > 0 || t.Blocks > 0 {
+	for _, t := range p.Tiles {
+		if len(t.Slots) > 0 || len(t.Blocks) > 0 {
 			used++
 		}
 	}
-	return fmt.Sprintf("chip: %d of %d tiles (%dx%d mesh); formats %s", used, m.Chip.Rows*m.Chip.Cols, m.Chip.Rows, m.Chip.Cols, strings.Join(fs, ", "))
+	return fmt.Sprintf("chip: %d of %d tiles (%dx%d mesh); formats %s", used, p.Config.Rows*p.Config.Cols, p.Config.Rows, p.Config.Cols, strings.Join(fs, ", "))
 }
 
 // chipSummary prints the chip's health report and the cost model's figures.
