@@ -266,3 +266,35 @@ func TestChipClosedDevice(t *testing.T) {
 		t.Errorf("LagLine: %v", err)
 	}
 }
+
+// FuzzChipRestore: any bytes given to Restore as a chip state are refused with an error
+// or restored, never a panic; a refused state leaves the chip able to step.
+func FuzzChipRestore(f *testing.F) {
+	task, err := tasks.NewLagLine(1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := NewChip(task.Student, task.StudentParams, 2, ChipOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer c.Close()
+	good, err := c.AppendCheckpoint(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:40])
+	f.Add([]byte("GLEMUCHP\x01\x00\x00\x00"))
+	x := make([]float64, 2)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := c.Restore(b); err != nil {
+			if err := c.Restore(good); err != nil {
+				t.Fatalf("restoring the good state after a refused one: %v", err)
+			}
+		}
+		if err := c.Step(x, nil); err != nil && !errors.Is(err, ErrCheckpoint) {
+			t.Fatalf("step after Restore: %v", err)
+		}
+	})
+}
