@@ -57,7 +57,6 @@ type Chip struct {
 	src    stepSource
 	sinkFn host.Sink
 	win    windowSource
-	winOut []float64
 }
 
 var (
