@@ -201,3 +201,27 @@ func TestKernelsMatchLoops(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelsMatchLoopsWide: the kernels on full rows (256 neurons, 256 synapses per
+// row: the widest the kernels take in one call) agree with the Go loops.
+func TestKernelsMatchLoopsWide(t *testing.T) {
+	cfg := chip.DefaultConfig()
+	p, err := chiptest.Map(meshNet(3, 256), nil, chiptest.Options{Contexts: 3, Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(kernels bool) uint64 {
+		defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
+		defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
+		c, err := chip.New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		drive(t, c, 12, 4, 1.5, false)
+		return chip.Digest(c)
+	}
+	if a, b := run(true), run(false); a != b {
+		t.Fatal("kernels and loops differ on 256-wide rows")
+	}
+}
