@@ -16,8 +16,14 @@
 //   - The step uses integer arithmetic only. Every value is a raw integer in a format of
 //     Config.Formats, scaled by a power-of-two exponent register where the Program sets
 //     one; it is rounded once into its destination with that format's rounding and
-//     overflow rule (fixedpoint). Floats appear only when a Program is built and when
-//     values are read back or written as floats.
+//     overflow rule (fixedpoint). Floats appear only when a Program is built, when
+//     values are read back or written as floats, and inside the integer square root
+//     and the exact divider of the optimizer, as estimates that integer fix-ups make
+//     exact (adam_amd64.s states the bounds).
+//   - The hot loops have AVX-512 kernels (neuron_amd64.s, adam_amd64.s) used where the
+//     CPU has them; each gives the bits of a Go loop that stays as its twin and
+//     fallback (TestKernelsMatchLoops, TestAdamKernel), and TestFingerprint pins the
+//     results of reference networks to hashes recorded before the kernels existed.
 //   - Placement and threads cannot change a bit: partial sums are combined in wrapping
 //     integer arithmetic (associative and commutative) and requantized once at the
 //     neuron's home tile; sums of different projections are aligned by exact left
