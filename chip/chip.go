@@ -39,8 +39,16 @@ type Chip struct {
 
 	hostCnt fixedpoint.Counters // saturations of inputs and targets written by the host
 
-	pool   *pool
-	phases [4]func(t int)
+	pool *pool
+	// parts is the number of parts each tile's phase work is split into (the workers):
+	// contexts split evenly in the crossbar reads, neuron and commit phases, a block's
+	// rows in its learning. Part p of tile t runs on shadow[p−1][t], a copy of the tile
+	// with its own counters, added into the tile's after the step (integer sums: the
+	// same in any order), so that results do not depend on the parts.
+	parts  int
+	shadow [][]*tile
+	// phases are the step's phases; each runs over len(tiles)·parts items (see item).
+	phases []func(i int)
 
 	probes *probeSet
 
@@ -159,6 +167,9 @@ type pop struct {
 
 	// Learning: gradient sums per neuron and optimizer state.
 	bSum, tSum []int64
+	// bSumP, tSumP are each part's sums over its contexts (part 0's are bSum, tSum),
+	// added up by phaseCommit.
+	bSumP, tSumP [][]int64
 	bOpt, tOpt moments
 }
 
@@ -188,6 +199,8 @@ type block struct {
 	bwd        []int32 // C × cols transposed partial sums
 	gsum       []int64 // rows × cols gradient sums over contexts (scratch)
 	ea, rb     []int16 // C × rows errors and C × cols rates gathered for the gradient
+	// eaP, rbP are parts 1…'s ea and rb (parts > 1): each part gathers its own rows.
+	eaP, rbP [][]int16
 }
 
 // moments is an optimizer's state for one parameter array: the first moment or
@@ -259,8 +272,74 @@ func New(prog *Program, opts ...Option) (*Chip, error) {
 	c.learnOn = l.Weights.On || l.Biases.On || l.TauM.On
 	c.learn.reset(c)
 	c.pool = newPool(o.workers)
-	c.phases = [4]func(int){c.phaseForward, c.phaseNeurons, c.phaseBackward, c.phaseCommit}
+	c.setParts(c.pool.workers)
 	return c, nil
+}
+
+// setParts splits every tile's phase work into n parts (see Chip.parts) and allocates
+// the parts' buffers. With n > 1 learning takes a phase of its own after the
+// transposed reads (which read the weights as they were).
+func (c *Chip) setParts(n int) {
+	c.parts = max(n, 1)
+	c.shadow = nil
+	for p := 1; p < c.parts; p++ {
+		sh := make([]*tile, len(c.tiles))
+		for t, tl := range c.tiles {
+			sh[t] = &tile{idx: tl.idx, blocks: tl.blocks, runs: tl.runs}
+		}
+		c.shadow = append(c.shadow, sh)
+	}
+	for _, q := range c.pops {
+		q.bSumP, q.tSumP = nil, nil
+		if q.bSum == nil {
+			continue
+		}
+		q.bSumP, q.tSumP = [][]int64{q.bSum}, [][]int64{q.tSum}
+		for range c.parts - 1 {
+			q.bSumP = append(q.bSumP, make([]int64, q.size))
+			q.tSumP = append(q.tSumP, make([]int64, q.size))
+		}
+	}
+	for _, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			b.eaP, b.rbP = nil, nil
+			if b.plastic {
+				for range c.parts - 1 {
+					b.eaP = append(b.eaP, make([]int16, len(b.ea)))
+					b.rbP = append(b.rbP, make([]int16, len(b.rb)))
+				}
+			}
+		}
+	}
+	if c.parts == 1 {
+		c.phases = []func(int){c.phaseForward, c.phaseNeurons, c.phaseBackward, c.phaseCommit}
+		return
+	}
+	c.phases = []func(int){c.phaseForward, c.phaseNeurons, c.phaseBackward, c.phaseLearn, c.phaseCommit}
+}
+
+// item returns the tile (tile t's shadow for parts ≥ 1) and part of phase item i.
+func (c *Chip) item(i int) (*tile, int) {
+	t, p := i/c.parts, i%c.parts
+	if p == 0 {
+		return c.tiles[t], 0
+	}
+	return c.shadow[p-1][t], p
+}
+
+// span returns part p of P of [0, n): [n·p/P, n·(p+1)/P).
+func span(n, p, P int) (int, int) { return n * p / P, n * (p + 1) / P }
+
+// mergeParts adds the parts' counters into their tiles' and clears them.
+func (c *Chip) mergeParts() {
+	for _, sh := range c.shadow {
+		for t, s := range sh {
+			for j := range s.cnt {
+				c.tiles[t].cnt[j].Add(s.cnt[j])
+			}
+			s.cnt = [numCounted]fixedpoint.Counters{}
+		}
+	}
 }
 
 // Close stops the chip's worker goroutines (if WithWorkers started any). The chip must

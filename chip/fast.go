@@ -139,13 +139,13 @@ func (c *Chip) plan(q *pop) neuronPlan {
 	return p
 }
 
-// neuronsFast is neurons for half-even, saturating formats. Each context runs two
+// neuronsFast is neurons for half-even, saturating formats, contexts k0…k1−1. Each
+// context runs two
 // passes over the neurons, the error neuron and then the membrane with φ and φ′, with
 // the formats' shifts and ranges in locals and the saturation counts summed locally.
-func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
+func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 	p := &q.plan
 	cnt := &tl.cnt
-	C := c.contexts
 	prospective := c.prog.Errors == ErrorsProspective
 	noise := c.analog.UNoiseSigma != 0
 	adjust := q.phiAdjust
@@ -183,13 +183,13 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	errK, memK := c.neuronArgsFor(&na, q, lo, hi)
 	var xs [neuronRowMax]int64
 	// The gradient sums over contexts: added by the kernels when both run, else by
-	// neuronGradients after the loop.
+	// neuronGradients after the loop, into the part's sums.
 	learnB := c.learnOn && c.prog.Learning.Biases.On && q.bias
 	learnT := c.learnOn && c.prog.Learning.TauM.On
 	fused := errK && memK && (learnB || learnT)
 	if fused {
-		clear(q.bSum[lo:hi])
-		clear(q.tSum[lo:hi])
+		clear(q.bSumP[part][lo:hi])
+		clear(q.tSumP[part][lo:hi])
 	}
 	var fwd *block // the forward sums' block, read in place (fwdDirect)
 	if memK {
@@ -197,12 +197,12 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	}
 	var bsum, tsum *int64
 	if fused && learnB {
-		bsum = &q.bSum[lo]
+		bsum = &q.bSumP[part][lo]
 	}
 	if fused && learnT {
-		tsum = &q.tSum[lo]
+		tsum = &q.tSumP[part][lo]
 	}
-	for k := range C {
+	for k := k0; k < k1; k++ {
 		off := k*q.size + lo
 		var errStream fixedpoint.Stream
 		if errSR {
@@ -386,7 +386,7 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi int) {
 	cnt[cntR].Saturations += sR
 	cnt[cntRP].Saturations += sRP
 	if !fused && (learnB || learnT) {
-		c.neuronGradients(q, lo, hi)
+		c.neuronGradients(q, lo, hi, k0, k1, q.bSumP[part], q.tSumP[part])
 	}
 }
 

@@ -244,3 +244,30 @@ func TestFingerprint(t *testing.T) {
 		}
 	}
 }
+
+// TestFingerprintParts: every golden case gives its recorded fingerprint on 3 workers
+// too, whose parts split the contexts (3, 5, 7, 9, 10, 100: unevenly; 1: two parts
+// without any) and the blocks' rows.
+func TestFingerprintParts(t *testing.T) {
+	want := map[string]string{}
+	data, err := os.ReadFile(filepath.Join("testdata", "fingerprint.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, hash, ok := strings.Cut(line, "\t"); ok {
+			want[name] = hash
+		}
+	}
+	for _, fc := range fpCases() {
+		if raceEnabled && strings.HasPrefix(fc.name, "mnist1d/contexts=100") {
+			continue // slow under the race detector; the layered cases run there
+		}
+		c := fc.run(t, 3)
+		got := fpHash(c)
+		c.Close()
+		if got != want[fc.name] {
+			t.Errorf("%s on 3 workers: fingerprint %s, want %s", fc.name, got, want[fc.name])
+		}
+	}
+}

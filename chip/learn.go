@@ -206,19 +206,22 @@ func (c *Chip) optStep(o *opt, theta, g int64, m, v *int64, idx uint64, cnt *[nu
 	return o.theta.MAC(theta, -c.learn.lrt[k], o.lrFmt, ratio, o.ratioFmt, draw(keyTheta, o.sTheta), cTheta)
 }
 
-// learnBlock forms block b's gradient (the exact sum over contexts of ĕ_bus r_bus, then
-// the mean) and applies the optimizer to every synapse; cells whose weight memory
-// changed are rewritten.
-func (c *Chip) learnBlock(tl *tile, b *block) {
+// learnBlock forms the gradient of block b's rows i0…i1−1 (the exact sum over contexts
+// of ĕ_bus r_bus, then the mean) and applies the optimizer to their synapses; cells
+// whose weight memory changed are rewritten. ea and rb are the part's scratch (C × rows,
+// C × cols).
+func (c *Chip) learnBlock(tl *tile, b *block, i0, i1 int, ea, rb []int16) {
 	f := &c.f
 	C := c.contexts
 	tgt, src := b.p.tgt, b.p.src
+	nr := i1 - i0
 	for k := range C {
-		copy(b.ea[k*b.rows:(k+1)*b.rows], tgt.errBus[k*tgt.size+b.row0:k*tgt.size+b.row0+b.rows])
-		copy(b.rb[k*b.cols:(k+1)*b.cols], src.rateBus[k*src.size+b.col0:k*src.size+b.col0+b.cols])
+		e := tgt.errBus[k*tgt.size+b.row0:]
+		copy(ea[k*nr:(k+1)*nr], e[i0:i1])
+		copy(rb[k*b.cols:(k+1)*b.cols], src.rateBus[k*src.size+b.col0:k*src.size+b.col0+b.cols])
 	}
 	gs := b.gsum
-	fixedpoint.OuterSum(gs, b.cols, b.ea, b.rb, C)
+	fixedpoint.OuterSum(gs[i0*b.cols:i1*b.cols], b.cols, ea[:C*nr], rb[:C*b.cols], C)
 	sFrac := f.errBus.Format.Frac - tgt.eExp + f.rateBus.Format.Frac - src.rExp
 	o := c.newOpt(kindW, f.wMem, b.p.wExp, b.p.gExp, b.p.idx)
 	pl := c.optPlan(&o, sFrac)
@@ -233,12 +236,12 @@ func (c *Chip) learnBlock(tl *tile, b *block) {
 	wSat := rangeOf(f.w)
 	ssize := uint64(src.size)
 	if fast && pl.kind == OptAdam && b.opt.m != nil && b.opt.v != nil {
-		c.learnBlockAdam(tl, b, &pl, &o, sx, fastX, dX)
+		c.learnBlockAdam(tl, b, i0, i1, &pl, &o, sx, fastX, dX)
 		return
 	}
 	var mp, vp *int64
 	var rT, rM, rV uint64
-	for i := range b.rows {
+	for i := i0; i < i1; i++ {
 		base := uint64(b.row0+i)*ssize + uint64(b.col0)
 		for j := range b.cols {
 			k := i*b.cols + j
@@ -283,10 +286,10 @@ func (c *Chip) learnBlock(tl *tile, b *block) {
 	}
 }
 
-// learnBlockAdam is learnBlock's fast path for Adam: the vector kernel (kernelRow) a
-// row at a time, or adamRow on rows of 64, then the crossbar cells of the synapses
-// whose weight memory changed are rewritten.
-func (c *Chip) learnBlockAdam(tl *tile, b *block, pl *optPlan, o *opt, sx fixedpoint.Stream, fastX bool, dX uint) {
+// learnBlockAdam is learnBlock's fast path for Adam on rows i0…i1−1: the vector kernel
+// (kernelRow) a row at a time, or adamRow on rows of 64, then the crossbar cells of the
+// synapses whose weight memory changed are rewritten.
+func (c *Chip) learnBlockAdam(tl *tile, b *block, i0, i1 int, pl *optPlan, o *opt, sx fixedpoint.Stream, fastX bool, dX uint) {
 	f := &c.f
 	cnt := &tl.cnt
 	cT := &cnt[cntWMem].Saturations
@@ -313,7 +316,7 @@ func (c *Chip) learnBlockAdam(tl *tile, b *block, pl *optPlan, o *opt, sx fixedp
 		if fastX {
 			args.sX, args.dX, args.srX, args.xLo, args.xHi = uint64(sx), int64(dX), int64(64-dX), wSat.lo, wSat.hi
 		}
-		for i := range b.rows {
+		for i := i0; i < i1; i++ {
 			base := uint64(b.row0+i)*ssize + uint64(b.col0)
 			for j0 := 0; j0 < b.cols; j0 += adamRowMax {
 				n := min(adamRowMax, b.cols-j0)
@@ -352,7 +355,7 @@ func (c *Chip) learnBlockAdam(tl *tile, b *block, pl *optPlan, o *opt, sx fixedp
 		}
 		return
 	}
-	for i := range b.rows {
+	for i := i0; i < i1; i++ {
 		base := uint64(b.row0+i)*ssize + uint64(b.col0)
 		for j0 := 0; j0 < b.cols; j0 += 64 {
 			n := min(64, b.cols-j0)
@@ -370,17 +373,17 @@ func (c *Chip) learnBlockAdam(tl *tile, b *block, pl *optPlan, o *opt, sx fixedp
 	}
 }
 
-// neuronGradients sums, over contexts, the bias and τm gradient products of neurons
-// lo…hi−1 of q: Σ ĕ (full precision) and Σ ĕ_bus·Δu.
-func (c *Chip) neuronGradients(q *pop, lo, hi int) {
+// neuronGradients sums, over contexts k0…k1−1, the bias and τm gradient products of
+// neurons lo…hi−1 of q into bSum, tSum: Σ ĕ (full precision) and Σ ĕ_bus·Δu.
+func (c *Chip) neuronGradients(q *pop, lo, hi, k0, k1 int, bSum, tSum []int64) {
 	for i := lo; i < hi; i++ {
-		q.bSum[i], q.tSum[i] = 0, 0
+		bSum[i], tSum[i] = 0, 0
 	}
-	for k := range c.contexts {
+	for k := k0; k < k1; k++ {
 		off := k * q.size
 		for i := lo; i < hi; i++ {
-			q.bSum[i] += q.eb[off+i]
-			q.tSum[i] += int64(q.errBus[off+i]) * q.du[off+i]
+			bSum[i] += q.eb[off+i]
+			tSum[i] += int64(q.errBus[off+i]) * q.du[off+i]
 		}
 	}
 }

@@ -1,12 +1,11 @@
 package chip
 
-// neurons steps neurons lo…hi−1 of q for every context: error neuron, membrane, φ, φ′.
-// The forward sums are in q.accIn (gatherForward). Every quantity is formed exactly in
+// neurons steps neurons lo…hi−1 of q for contexts k0…k1−1 (part part of the contexts):
+// error neuron, membrane, φ, φ′. The forward sums are in q.accIn (gatherForward). Every quantity is formed exactly in
 // 64 bits and rounded once into its table format (see docs/chip.md, "The neuron").
-func (c *Chip) neurons(tl *tile, q *pop, lo, hi int) {
+func (c *Chip) neurons(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 	f := &c.f
 	cnt := &tl.cnt
-	C := c.contexts
 	prospective := c.prog.Errors == ErrorsProspective
 	rpFrac := f.rp.Format.Frac
 	epsFrac := f.eps.Format.Frac
@@ -22,7 +21,7 @@ func (c *Chip) neurons(tl *tile, q *pop, lo, hi int) {
 	noise := c.analog.UNoiseSigma != 0
 	adjust := q.phiAdjust
 	learnTau := c.learnOn && c.prog.Learning.TauM.On
-	for k := range C {
+	for k := k0; k < k1; k++ {
 		off := k * q.size
 		for i := lo; i < hi; i++ {
 			j := off + i
@@ -88,6 +87,6 @@ func (c *Chip) neurons(tl *tile, q *pop, lo, hi int) {
 		}
 	}
 	if learnTau || c.learnOn && c.prog.Learning.Biases.On && q.bias {
-		c.neuronGradients(q, lo, hi)
+		c.neuronGradients(q, lo, hi, k0, k1, q.bSumP[part], q.tSumP[part])
 	}
 }

@@ -60,3 +60,36 @@ func benchPhase(b *testing.B, c *chip.Chip, ph int) {
 	}
 	b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkWorkers times whole MNIST-1D steps (learning on) on 1 and 2 workers:
+// ns/op is the wall clock, proc-cpu-ns/op the CPU time of all the process's threads.
+// Compare the two in the same run: the machine is shared.
+func BenchmarkWorkers(b *testing.B) {
+	net, err := tasks.MNIST1DNetwork(tasks.MNIST1DWidth, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, C := range []int{1, 100} {
+		p, err := chiptest.Map(net, nil, chiptest.Options{Contexts: C})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, w := range []int{1, 2} {
+			b.Run(fmt.Sprintf("contexts=%d/workers=%d", C, w), func(b *testing.B) {
+				c, err := chip.New(p, chip.WithWorkers(w))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				chip.ForceMemo(c)
+				drive(b, c, 20, 1, 1, true)
+				b.ResetTimer()
+				t0 := processCPU()
+				for range b.N {
+					chip.RunPhase(c, 4)
+				}
+				b.ReportMetric(float64(processCPU()-t0)/float64(b.N), "proc-cpu-ns/op")
+			})
+		}
+	}
+}

@@ -31,7 +31,10 @@ func (c *Chip) Step() error {
 		c.learn.begin(c)
 	}
 	for _, ph := range c.phases {
-		c.pool.run(ph, len(c.tiles))
+		c.pool.run(ph, len(c.tiles)*c.parts)
+	}
+	if c.parts > 1 {
+		c.mergeParts()
 	}
 	c.steps++
 	c.countStep()
@@ -195,39 +198,50 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 	}
 }
 
-// phaseForward: every block of tile t forms its partial row sums W·r_in per context.
-func (c *Chip) phaseForward(t int) {
+// phaseForward: every block of the item's tile forms its partial row sums W·r_in per
+// context (of the item's part of the contexts).
+func (c *Chip) phaseForward(i int) {
 	C := c.contexts
-	for _, b := range c.tiles[t].blocks {
+	tl, p := c.item(i)
+	k0, k1 := span(C, p, c.parts)
+	if k0 == k1 {
+		return
+	}
+	for _, b := range tl.blocks {
 		src := b.p.src
 		if C > 1 {
 			// All contexts at once: each weight loaded once (sums wrap alike).
 			w := fixedpoint.Mat{Data: b.wX, Rows: b.rows, Cols: b.cols, Stride: b.cols}
-			x := fixedpoint.Mat{Data: src.rateBus[b.col0:], Rows: C, Cols: b.cols, Stride: src.size}
-			fixedpoint.MatMat(b.fwd, b.rows, w, x)
+			x := fixedpoint.Mat{Data: src.rateBus[k0*src.size+b.col0:], Rows: k1 - k0, Cols: b.cols, Stride: src.size}
+			fixedpoint.MatMat(b.fwd[k0*b.rows:], b.rows, w, x)
 			continue
 		}
-		for k := range C {
+		for k := k0; k < k1; k++ {
 			x := src.rateBus[k*src.size+b.col0 : k*src.size+b.col0+b.cols]
 			fixedpoint.MatVec(b.fwd[k*b.rows:(k+1)*b.rows], b.wX, b.cols, x)
 		}
 	}
 }
 
-// phaseNeurons: every neuron run of tile t gathers its forward sums and steps.
-func (c *Chip) phaseNeurons(t int) {
-	tl := c.tiles[t]
+// phaseNeurons: every neuron run of the item's tile gathers its forward sums and steps
+// (the item's part of the contexts).
+func (c *Chip) phaseNeurons(i int) {
+	tl, p := c.item(i)
+	k0, k1 := span(c.contexts, p, c.parts)
+	if k0 == k1 {
+		return
+	}
 	for _, r := range tl.runs {
 		if r.p.role == RoleInput {
 			continue
 		}
 		if c.fwdDirect(r.p, r.lo, r.hi) == nil {
-			c.gatherForward(r.p, r.lo, r.hi)
+			c.gatherForward(r.p, r.lo, r.hi, k0, k1)
 		}
 		if r.p.plan.fast && !c.reference {
-			c.neuronsFast(tl, r.p, r.lo, r.hi)
+			c.neuronsFast(tl, r.p, r.lo, r.hi, k0, k1, p)
 		} else {
-			c.neurons(tl, r.p, r.lo, r.hi)
+			c.neurons(tl, r.p, r.lo, r.hi, k0, k1, p)
 		}
 	}
 }
@@ -251,12 +265,11 @@ func (c *Chip) fwdDirect(q *pop, lo, hi int) *block {
 }
 
 // gatherForward adds, in wrapping int32, the partial sums of every block of every
-// incoming projection into neurons lo…hi−1 of q.
-func (c *Chip) gatherForward(q *pop, lo, hi int) {
-	C := c.contexts
+// incoming projection into neurons lo…hi−1 of q, contexts k0…k1−1.
+func (c *Chip) gatherForward(q *pop, lo, hi, k0, k1 int) {
 	for pi, x := range q.in {
 		acc := q.accIn[pi]
-		for k := range C {
+		for k := k0; k < k1; k++ {
 			clear(acc[k*q.size+lo : k*q.size+hi])
 		}
 		for _, b := range x.blocks {
@@ -264,7 +277,7 @@ func (c *Chip) gatherForward(q *pop, lo, hi int) {
 			if a >= e {
 				continue
 			}
-			for k := range C {
+			for k := k0; k < k1; k++ {
 				dst := acc[k*q.size+a : k*q.size+e]
 				src := b.fwd[k*b.rows+a-b.row0 : k*b.rows+e-b.row0]
 				for i, v := range src {
@@ -275,41 +288,64 @@ func (c *Chip) gatherForward(q *pop, lo, hi int) {
 	}
 }
 
-// phaseBackward: every block of tile t forms its transposed partial sums with its
-// weights as they were, then learns.
-func (c *Chip) phaseBackward(t int) {
+// phaseBackward: every block of the item's tile forms its transposed partial sums with
+// its weights as they were (the item's part of the contexts); with one part, it then
+// learns (phaseLearn).
+func (c *Chip) phaseBackward(i int) {
 	C := c.contexts
-	tl := c.tiles[t]
+	tl, p := c.item(i)
+	k0, k1 := span(C, p, c.parts)
 	for _, b := range tl.blocks {
-		if !b.p.backward {
+		if !b.p.backward || k0 == k1 {
 			continue
 		}
 		tgt := b.p.tgt
 		if C > 1 {
 			w := fixedpoint.Mat{Data: b.wX, Rows: b.rows, Cols: b.cols, Stride: b.cols}
-			e := fixedpoint.Mat{Data: tgt.errBus[b.row0:], Rows: C, Cols: b.rows, Stride: tgt.size}
-			fixedpoint.MatTMat(b.bwd, b.cols, w, e)
+			e := fixedpoint.Mat{Data: tgt.errBus[k0*tgt.size+b.row0:], Rows: k1 - k0, Cols: b.rows, Stride: tgt.size}
+			fixedpoint.MatTMat(b.bwd[k0*b.cols:], b.cols, w, e)
 			continue
 		}
-		for k := range C {
+		for k := k0; k < k1; k++ {
 			e := tgt.errBus[k*tgt.size+b.row0 : k*tgt.size+b.row0+b.rows]
 			fixedpoint.MatTVec(b.bwd[k*b.cols:(k+1)*b.cols], b.wX, b.cols, e)
 		}
 	}
-	if c.learnOn && c.prog.Learning.Weights.On {
-		for _, b := range tl.blocks {
-			if b.plastic {
-				c.learnBlock(tl, b)
-			}
-		}
+	if c.parts == 1 {
+		c.phaseLearn(i)
 	}
 }
 
-// phaseCommit: every neuron run of tile t gathers its transposed sums into ε_in and
-// commits its new rates; learning updates biases and τm.
-func (c *Chip) phaseCommit(t int) {
-	tl := c.tiles[t]
-	C := c.contexts
+// phaseLearn: every plastic block of the item's tile learns (learning on), the item's
+// part of its rows.
+func (c *Chip) phaseLearn(i int) {
+	if !c.learnOn || !c.prog.Learning.Weights.On {
+		return
+	}
+	tl, p := c.item(i)
+	for _, b := range tl.blocks {
+		if !b.plastic {
+			continue
+		}
+		i0, i1 := span(b.rows, p, c.parts)
+		if i0 == i1 {
+			continue
+		}
+		ea, rb := b.ea, b.rb
+		if p > 0 {
+			ea, rb = b.eaP[p-1], b.rbP[p-1]
+		}
+		c.learnBlock(tl, b, i0, i1, ea, rb)
+	}
+}
+
+// phaseCommit: every neuron run of the item's tile gathers its transposed sums into
+// ε_in and commits its new rates (the item's part of the contexts); learning updates
+// biases and τm (part 0, after adding up the parts' gradient sums: integers, wrapping
+// alike in any order).
+func (c *Chip) phaseCommit(i int) {
+	tl, p := c.item(i)
+	k0, k1 := span(c.contexts, p, c.parts)
 	f := &c.f
 	for _, r := range tl.runs {
 		q := r.p
@@ -317,11 +353,11 @@ func (c *Chip) phaseCommit(t int) {
 			continue
 		}
 		lo, hi := r.lo, r.hi
-		if len(q.out) > 0 && q.hasBackward() {
-			c.gatherBackward(tl, q, lo, hi)
+		if len(q.out) > 0 && q.hasBackward() && k0 < k1 {
+			c.gatherBackward(tl, q, lo, hi, k0, k1)
 		}
 		sameBus := f.rateBus.Format == f.r.Format
-		for k := range C {
+		for k := k0; k < k1; k++ {
 			off := k * q.size
 			copy(q.rp[off+lo:off+hi], q.rpNext[off+lo:off+hi])
 			if sameBus {
@@ -342,10 +378,32 @@ func (c *Chip) phaseCommit(t int) {
 				q.rateBus[off+i] = int16(x)
 			}
 		}
-		if c.learnOn {
+		if c.learnOn && p == 0 {
+			if c.parts > 1 && c.neuronGrads(q) {
+				if a, b := span(c.contexts, 0, c.parts); a == b {
+					clear(q.bSum[lo:hi]) // part 0 had no contexts
+					clear(q.tSum[lo:hi])
+				}
+				for pp := 1; pp < c.parts; pp++ {
+					if a, b := span(c.contexts, pp, c.parts); a == b {
+						continue // no contexts: the part did not sum
+					}
+					bs, ts := q.bSumP[pp], q.tSumP[pp]
+					for i := lo; i < hi; i++ {
+						q.bSum[i] += bs[i]
+						q.tSum[i] += ts[i]
+					}
+				}
+			}
 			c.learnNeurons(tl, q, lo, hi)
 		}
 	}
+}
+
+// neuronGrads reports whether q's neurons sum bias or τm gradients this step.
+func (c *Chip) neuronGrads(q *pop) bool {
+	l := &c.prog.Learning
+	return c.learnOn && (l.Biases.On && q.bias || l.TauM.On)
 }
 
 func (q *pop) hasBackward() bool {
@@ -360,18 +418,17 @@ func (q *pop) hasBackward() bool {
 // gatherBackward combines the transposed partial sums of q's outgoing projections into
 // the committed ε_in of neurons lo…hi−1: a wrapping int32 sum per projection, aligned
 // by left shifts, one rounding into eps_in.
-func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
-	C := c.contexts
+func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi, k0, k1 int) {
 	f := &c.f
 	if q.plan.fastBack && !c.reference && len(q.out) == 1 {
 		if bs := q.out[0].blocks; len(bs) == 1 && bs[0].col0 <= lo && bs[0].col0+bs[0].cols >= hi {
-			c.gatherBackwardFast(tl, q, lo, hi, bs[0])
+			c.gatherBackwardFast(tl, q, lo, hi, k0, k1, bs[0])
 			return
 		}
 	}
 	for pi, x := range q.out {
 		acc := q.accOut[pi]
-		for k := range C {
+		for k := k0; k < k1; k++ {
 			clear(acc[k*q.size+lo : k*q.size+hi])
 		}
 		for _, b := range x.blocks {
@@ -379,7 +436,7 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 			if a >= e {
 				continue
 			}
-			for k := range C {
+			for k := k0; k < k1; k++ {
 				dst := acc[k*q.size+a : k*q.size+e]
 				src := b.bwd[k*b.cols+a-b.col0 : k*b.cols+e-b.col0]
 				for i, v := range src {
@@ -392,10 +449,10 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 	fast := q.plan.fastBack && !c.reference
 	p := &q.plan
 	if fast && len(q.out) == 1 {
-		c.gatherBackwardFast(tl, q, lo, hi, nil)
+		c.gatherBackwardFast(tl, q, lo, hi, k0, k1, nil)
 		return
 	}
-	for k := range C {
+	for k := k0; k < k1; k++ {
 		for i := lo; i < hi; i++ {
 			j := k*q.size + i
 			var s int64
@@ -413,9 +470,8 @@ func (c *Chip) gatherBackward(tl *tile, q *pop, lo, hi int) {
 
 // gatherBackwardFast is gatherBackward's fast path for one outgoing projection: its
 // sums (in q.accOut, or read in place from blk, the one block covering the run) are
-// shifted and rounded once into ε_in.
-func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi int, blk *block) {
-	C := c.contexts
+// shifted and rounded once into ε_in, contexts k0…k1−1.
+func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi, k0, k1 int, blk *block) {
 	p := &q.plan
 	// One outgoing projection: shift, one rounding, per context slices. When
 	// ε_in keeps every bit (dBack ≤ 0), the int32 sum shifted left exactly (at most
@@ -423,7 +479,7 @@ func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi int, blk *block) {
 	sh, d := q.out[0].tshift, p.dBack
 	var sats uint64
 	epsR := p.eps
-	for k := range C {
+	for k := k0; k < k1; k++ {
 		off := k*q.size + lo
 		var acc []int32
 		if blk != nil {
