@@ -170,7 +170,7 @@ type pop struct {
 	// bSumP, tSumP are each part's sums over its contexts (part 0's are bSum, tSum),
 	// added up by phaseCommit.
 	bSumP, tSumP [][]int64
-	bOpt, tOpt moments
+	bOpt, tOpt   moments
 }
 
 // proj is a projection's runtime state.

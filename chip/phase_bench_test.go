@@ -3,6 +3,7 @@ package chip_test
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/glemu/glemu/chip"
@@ -91,5 +92,34 @@ func BenchmarkWorkers(b *testing.B) {
 				b.ReportMetric(float64(processCPU()-t0)/float64(b.N), "proc-cpu-ns/op")
 			})
 		}
+		// The machine's own parallelism: two chips on one worker each, stepping at the
+		// same time (ns/op per step of each). Near workers=1's time only when two cores
+		// are free; workers=2 cannot do better than this.
+		b.Run(fmt.Sprintf("contexts=%d/two-chips", C), func(b *testing.B) {
+			var cs [2]*chip.Chip
+			for i := range cs {
+				c, err := chip.New(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				chip.ForceMemo(c)
+				drive(b, c, 20, 1, 1, true)
+				cs[i] = c
+			}
+			b.ResetTimer()
+			t0 := processCPU()
+			var wg sync.WaitGroup
+			for _, c := range cs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range b.N {
+						chip.RunPhase(c, 4)
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(processCPU()-t0)/float64(2*b.N), "proc-cpu-ns/op")
+		})
 	}
 }

@@ -5,14 +5,18 @@ import (
 	"sync/atomic"
 )
 
-// pool runs a phase over the tiles on a fixed set of goroutines. Each tile's work
-// touches only that tile's state and buffers (and reads committed values), so the order
-// in which workers take tiles cannot change a result. run does not allocate.
+// pool runs a phase's items (tiles, or tiles × parts) on a fixed set of goroutines.
+// Each item's work touches only its own state and buffers (and reads committed values),
+// so the order in which workers take items cannot change a result. Worker w takes the
+// items i ≡ w (mod workers) first, its part of every tile (so that a part's data tends
+// to stay in one core's caches from step to step), then any item not yet taken (so that
+// a worker the machine delays does not hold the others up). run does not allocate
+// once its item count has been seen.
 type pool struct {
 	workers int
 	start   []chan struct{}
 	wg      sync.WaitGroup
-	next    atomic.Int64
+	taken   []atomic.Bool
 	fn      func(int)
 	n       int
 	closed  bool
@@ -23,28 +27,31 @@ func newPool(workers int) *pool {
 		workers = 1
 	}
 	p := &pool{workers: workers}
-	for range workers - 1 {
+	for w := range workers - 1 {
 		ch := make(chan struct{})
 		p.start = append(p.start, ch)
-		go p.loop(ch)
+		go p.loop(ch, w+1)
 	}
 	return p
 }
 
-func (p *pool) loop(ch chan struct{}) {
+func (p *pool) loop(ch chan struct{}, w int) {
 	for range ch {
-		p.work()
+		p.work(w)
 		p.wg.Done()
 	}
 }
 
-func (p *pool) work() {
-	for {
-		i := int(p.next.Add(1)) - 1
-		if i >= p.n {
-			return
+func (p *pool) work(w int) {
+	for i := w; i < p.n; i += p.workers {
+		if p.taken[i].CompareAndSwap(false, true) {
+			p.fn(i)
 		}
-		p.fn(i)
+	}
+	for i := range p.n {
+		if p.taken[i].CompareAndSwap(false, true) {
+			p.fn(i)
+		}
 	}
 }
 
@@ -56,13 +63,18 @@ func (p *pool) run(fn func(int), n int) {
 		}
 		return
 	}
+	if len(p.taken) < n {
+		p.taken = make([]atomic.Bool, n)
+	}
+	for i := range n {
+		p.taken[i].Store(false)
+	}
 	p.fn, p.n = fn, n
-	p.next.Store(0)
 	p.wg.Add(len(p.start))
 	for _, ch := range p.start {
 		ch <- struct{}{}
 	}
-	p.work()
+	p.work(0)
 	p.wg.Wait()
 	p.fn = nil
 }
