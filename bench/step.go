@@ -20,6 +20,7 @@ type stepSpec struct {
 	contexts int
 	learn    bool // learning on, with a target; else forward only: no target, learning off
 	cfg      *chip.Config
+	workers  int // the chip's workers (0: Options.Workers)
 	// net returns the network and its parameters.
 	net func(e *env) (*network.Network, *network.Params, error)
 	// feed returns the input function: it fills step k's input (C × input width) and
@@ -62,6 +63,10 @@ func stepWorkloads() []Workload {
 		}
 		return w
 	}
+	ws = append(ws, Workload{Name: "mnist1d/workers=2/contexts=100/learn", Kind: KindStep,
+		Doc: "mnist1d/contexts=100/learn with the chip on two workers (chip.WithWorkers(2): every phase's contexts, and the learning's weight rows, split in two parts), whatever --workers says: " +
+			"compare with it in the same run; on a machine whose second core is busy it cannot gain",
+		setup: stepSetup(stepSpec{contexts: 100, learn: true, workers: 2, net: mnistNet, feed: mnistFeed})})
 	ws = append(ws, mesh(256, 1, SetDefault), mesh(256, 16, SetLong))
 	for _, n := range []int{32, 64, 128} {
 		ws = append(ws, mesh(n, 1, SetSweep))
@@ -199,7 +204,11 @@ func stepSetup(s stepSpec) func(e *env) (*instance, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, err := chip.New(res.Program, chip.WithWorkers(e.opt.Workers))
+		workers := e.opt.Workers
+		if s.workers > 0 {
+			workers = s.workers
+		}
+		c, err := chip.New(res.Program, chip.WithWorkers(workers))
 		if err != nil {
 			return nil, err
 		}
