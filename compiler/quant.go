@@ -210,7 +210,7 @@ func (pl *plan) measureBounds() ([]bounds, []projBounds, error) {
 			b.rate *= headroomLearning
 		}
 	}
-	grow := pl.errorGrowth()
+	grow := pl.errorGrowth(bs)
 	for q := range bs {
 		bs[q].err *= grow[q]
 	}
@@ -229,14 +229,20 @@ func (pl *plan) measureBounds() ([]bounds, []projBounds, error) {
 
 // errorGrowth returns, per population, how much its errors may grow while the weights
 // learn: an error reaches a population through Wᵀ of every projection on its way from
-// the output, and each learning W is given headroomLearning to grow, so errors get
-// headroomLearning per learning projection on the longest such path (loops counted
-// once per population), up to maxErrorGrowth. In the spec's MNIST-1D network the error scales a ranging run
-// from the parameters after 8 epochs asks for exceed the initial ones by 0, 2, 4, 8, 7,
-// 10 and 9 bits from the output down to h0, where this gives 0, 2, 4, 6, 8, 10, 12.
-func (pl *plan) errorGrowth() []float64 {
+// the output, and each learning W may grow by headroomLearning, or by what is left of
+// the way to the largest weight it can use (see reach), whichever is less, so errors
+// get the product of those factors over the worst path from the output (loops counted
+// once per population), up to maxErrorGrowth. In the spec's MNIST-1D network the error
+// scales a ranging run from the parameters after 8 epochs asks for exceed the initial
+// ones by 0, 2, 4, 8, 7, 10 and 9 bits from the output down to h0, where this gives 0, 2,
+// 4, 6, 8, 10, 10; compiled from trained parameters, whose weights have grown, it adds
+// less.
+func (pl *plan) errorGrowth(bs []bounds) []float64 {
 	n := pl.net
-	depth := make([]int, len(n.Populations))
+	g := make([]float64, len(n.Populations))
+	for q := range g {
+		g[q] = 1
+	}
 	for range len(n.Populations) {
 		changed := false
 		for p := range n.Projections {
@@ -244,18 +250,18 @@ func (pl *plan) errorGrowth() []float64 {
 				continue
 			}
 			s, t := n.Endpoints(p)
-			if d := min(depth[t]+1, len(n.Populations)); d > depth[s] {
-				depth[s] = d
+			f := float64(headroomLearning)
+			if w, r := maxAbs(pl.params.Weights[p]), bs[s].rate; w > 0 && r > 0 {
+				f = min(f, max(1, reach(n.Populations[t].Activation, bs[t].rate)/r/w))
+			}
+			if x := min(g[t]*f, maxErrorGrowth); x > g[s] {
+				g[s] = x
 				changed = true
 			}
 		}
 		if !changed {
 			break
 		}
-	}
-	g := make([]float64, len(depth))
-	for q, d := range depth {
-		g[q] = min(math.Pow(headroomLearning, float64(d)), maxErrorGrowth)
 	}
 	return g
 }

@@ -73,6 +73,37 @@ func TestErrorGrowth(t *testing.T) {
 	}
 }
 
+// TestErrorGrowthTrained checks that weights already at the largest value they can use
+// (φ's saturation over the source's rate) give the errors below them no more growth:
+// compiled from parameters whose h1→h2 weights are ±8, h1's errors grow only as much
+// as h2's.
+func TestErrorGrowthTrained(t *testing.T) {
+	params, err := learningChain(t, true, false).InitParams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range params.Weights[2] { // h1→h2
+		params.Weights[2][i] = 8 * math.Copysign(1, w)
+	}
+	exps := func(learn bool) map[string]int {
+		res, err := compiler.Compile(learningChain(t, learn, false), compiler.Options{Params: params, AnnealMoves: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int{}
+		for _, q := range res.Program.Populations {
+			m[q.Name] = q.ErrorExp
+		}
+		return m
+	}
+	with, without := exps(true), exps(false)
+	for name, want := range map[string]int{"out": 0, "h2": 2, "h1": 2} {
+		if got := with[name] - without[name]; got != want {
+			t.Errorf("%s: ErrorExp %d with learning, %d without: grew %d bits, want %d", name, with[name], without[name], got, want)
+		}
+	}
+}
+
 // TestLearningHeadroom checks the ranges a learning network's scales give: logits to
 // exp_in's range, tanh-driving weights to φ's saturation, states to the largest sum,
 // and gradients of hidden targets 1/√C finer with C contexts, the output's not.
