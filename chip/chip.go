@@ -230,8 +230,9 @@ type options struct {
 	analog  *Analog
 }
 
-// WithWorkers steps the tiles on n goroutines (default 1; n ≤ 0 means 1). Results do not
-// depend on n. With n > 1, call Close when done with the chip.
+// WithWorkers steps the chip on n goroutines (default 1; n ≤ 0 means 1): the tiles, and
+// within each tile n parts of the contexts (and of the weight rows as they learn).
+// Results do not depend on n. With n > 1, call Close when done with the chip.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
 // WithAnalog replaces the program's Config.Analog: the same program on another die.

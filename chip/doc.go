@@ -33,7 +33,11 @@
 //   - Program and Config are plain data (slices and values): New copies what it keeps,
 //     so a caller may reuse or change a Program after loading it.
 //   - A Chip is not safe for concurrent use; it may step its tiles on several goroutines
-//     internally, with results independent of their number. Step does not allocate.
+//     internally (WithWorkers), each tile's work split in as many parts: contexts in
+//     the crossbar reads, the neuron and commit phases, a block's weight rows in its
+//     learning. Each part counts saturations and sums the bias and τm gradients of its
+//     contexts on its own; the parts' integers are added after, so results do not
+//     depend on the number of workers (TestFingerprintParts). Step does not allocate.
 //   - Bad configurations, programs, inputs and snapshots get errors beginning "chip:",
 //     never a panic.
 package chip
