@@ -105,6 +105,15 @@ func Compile(n *network.Network, opts Options) (*Result, error) {
 	}
 	networkFindings(n, &pl.fs)
 	valid := !pl.fs.hasErrors()
+	if valid && opts.Params != nil {
+		// The parameters' time constants (learned τm, drawn τm) are the ones the chip
+		// runs, not the file's: every rule and register below sees them.
+		if err := n.CheckParams(opts.Params); err != nil {
+			return nil, fmt.Errorf("compiler: %w", err)
+		}
+		n = withParamTaus(n, opts.Params)
+		pl.net = n
+	}
 	pl.checkContexts()
 	pl.checkTaus()
 	pl.checkPins()
@@ -362,4 +371,24 @@ func (pl *plan) quantize() error {
 		}
 	}
 	return nil
+}
+
+// withParamTaus returns a shallow copy of n whose populations carry the time constants
+// of params (n and params are valid and agree in shape).
+func withParamTaus(n *network.Network, params *network.Params) *network.Network {
+	out := *n
+	out.Populations = append([]network.Population(nil), n.Populations...)
+	for q := range out.Populations {
+		p := &out.Populations[q]
+		if p.Input || q >= len(params.TauM) || q >= len(params.TauR) {
+			continue
+		}
+		if len(params.TauM[q]) == p.Size {
+			p.TauM = append([]float64(nil), params.TauM[q]...)
+		}
+		if len(params.TauR[q]) == p.Size {
+			p.TauR = append([]float64(nil), params.TauR[q]...)
+		}
+	}
+	return &out
 }
