@@ -159,12 +159,14 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 		bN = q.b[lo:hi]
 	}
 	nIn := len(q.in)
-	memo, memoP, memoSat, packed := q.memoPhi, q.memoPhiP, q.memoSat, q.memoPacked
+	packed := q.memoPacked
 	inMin := c.f.phiIn.Format.Min()
-	ident := q.act == fixedpoint.Identity && q.identD >= 1 && q.identD <= 62
-	rSat := sat{q.phi.Out.Min(), q.phi.Out.Max()}
-	identD := uint(q.identD)
-	one := int64(1) << c.f.rp.Format.Frac
+	units := phiUnits{
+		packed: packed, memo: q.memoPhi, memoP: q.memoPhiP, memoSat: q.memoSat, inMin: inMin,
+		ident: q.act == fixedpoint.Identity && q.identD >= 1 && q.identD <= 62, identD: uint(q.identD),
+		rSat: sat{q.phi.Out.Min(), q.phi.Out.Max()}, one: int64(1) << c.f.rp.Format.Frac,
+		phi: q.phi, phiP: q.phiP, cR: &cnt[cntR], cRP: &cnt[cntRP],
+	}
 	errKey := streamKey(c.f.errBus.Name, q.idx)
 	var shift0 int
 	if nIn > 0 {
@@ -287,28 +289,7 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 				if adjust {
 					x = c.phiInput(q, lo+ii, x, &cnt[cntPhiIn])
 				}
-				switch {
-				case packed != nil:
-					e := packed[x-inMin]
-					rNext[ii], rpNext[ii] = int64(int32(e)), int64(e>>32&(1<<30-1))
-					if e>>62 != 0 {
-						sR += e >> 62 & 1
-						sRP += e >> 63
-					}
-				case memo != nil:
-					m := x - inMin
-					rNext[ii], rpNext[ii] = int64(memo[m]), int64(memoP[m])
-					if s := memoSat[m]; s != 0 {
-						sR += uint64(s & 1)
-						sRP += uint64(s >> 1)
-					}
-				case ident:
-					rNext[ii] = rSat.clamp(rhe(x, identD), &sR)
-					rpNext[ii] = one
-				default:
-					rNext[ii] = q.phi.Eval(x, &cnt[cntR])
-					rpNext[ii] = q.phiP.Eval(x, &cnt[cntRP])
-				}
+				rNext[ii], rpNext[ii] = units.eval(x, &sR, &sRP)
 			}
 			continue
 		}
@@ -350,28 +331,7 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 			if adjust {
 				x = c.phiInput(q, lo+ii, x, &cnt[cntPhiIn])
 			}
-			switch {
-			case packed != nil:
-				e := packed[x-inMin]
-				rNext[ii], rpNext[ii] = int64(int32(e)), int64(e>>32&(1<<30-1))
-				if e>>62 != 0 {
-					sR += e >> 62 & 1
-					sRP += e >> 63
-				}
-			case memo != nil:
-				m := x - inMin
-				rNext[ii], rpNext[ii] = int64(memo[m]), int64(memoP[m])
-				if s := memoSat[m]; s != 0 {
-					sR += uint64(s & 1)
-					sRP += uint64(s >> 1)
-				}
-			case ident:
-				rNext[ii] = rSat.clamp(rhe(x, identD), &sR)
-				rpNext[ii] = one
-			default:
-				rNext[ii] = q.phi.Eval(x, &cnt[cntR])
-				rpNext[ii] = q.phiP.Eval(x, &cnt[cntRP])
-			}
+			rNext[ii], rpNext[ii] = units.eval(x, &sR, &sRP)
 		}
 	}
 	na.addCounts(cnt)
@@ -719,5 +679,45 @@ func (p *optPlan) adamTheta(theta, m, v, den []int64, idx0 uint64, sT fixedpoint
 			t, ok = mulShiftQ(lrt, x, int(dT), rT, heT)
 		}
 		theta[j] = p.theta.add(theta[j], t, ok, cT)
+	}
+}
+
+// phiUnits is a population's φ and φ′ units as the Go loops read them: the packed
+// table (φ, φ′ and saturation bits in one word), else the memo tables, else the
+// identity's shift, else the interpolating LUTs. Saturations of the tables are added
+// to *sR and *sRP (the caller's local counts); the LUTs count on their own counters.
+type phiUnits struct {
+	packed      []uint64
+	memo, memoP []int32
+	memoSat     []uint8
+	inMin       int64
+	ident       bool
+	identD      uint
+	rSat        sat
+	one         int64
+	phi, phiP   *fixedpoint.LUT
+	cR, cRP     *fixedpoint.Counters
+}
+
+func (u *phiUnits) eval(x int64, sR, sRP *uint64) (r, rp int64) {
+	switch {
+	case u.packed != nil:
+		e := u.packed[x-u.inMin]
+		if e>>62 != 0 {
+			*sR += e >> 62 & 1
+			*sRP += e >> 63
+		}
+		return int64(int32(e)), int64(e >> 32 & (1<<30 - 1))
+	case u.memo != nil:
+		m := x - u.inMin
+		if s := u.memoSat[m]; s != 0 {
+			*sR += uint64(s & 1)
+			*sRP += uint64(s >> 1)
+		}
+		return int64(u.memo[m]), int64(u.memoP[m])
+	case u.ident:
+		return u.rSat.clamp(rhe(x, u.identD), sR), u.one
+	default:
+		return u.phi.Eval(x, u.cR), u.phiP.Eval(x, u.cRP)
 	}
 }
