@@ -163,7 +163,7 @@ func lagFeed(_ *env, _ *network.Network, C int) (func(int, []float64, []int, []f
 		return nil, err
 	}
 	if l.Contexts() != C {
-		return nil, fmt.Errorf("lag-line has %d contexts, not %d", l.Contexts(), C)
+		return nil, fmt.Errorf("bench: the lag-line task has %d contexts, not the workload's %d; give the workload the task's context count", l.Contexts(), C)
 	}
 	t, err := gle.New(l.Teacher, l.TeacherParams, C)
 	if err != nil {

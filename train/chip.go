@@ -236,7 +236,7 @@ func (c *Chip) setLR(lr float64) error {
 	cfg := c.Compiled.Program.Config
 	v, ok := cfg.Formats.Lookup("lr")
 	if !ok {
-		return errors.New("train: the chip's format table has no lr register")
+		return errors.New("train: the chip's format table has no lr register; compile for a chip config whose table declares lr (fixedpoint.DefaultTable does)")
 	}
 	dt := c.net.Dt
 	tauLR := lr / (dt * dt)
@@ -340,7 +340,7 @@ func (c *Chip) Restore(buf []byte) error {
 		return fmt.Errorf("%w: the backend state is not the chip's (wrong magic bytes); resume it with the backend it was trained on", ErrCheckpoint)
 	}
 	if v := binary.LittleEndian.Uint32(buf[8:]); v != chipCheckpointVersion {
-		return fmt.Errorf("%w: chip state version %d, this glemu reads %d", ErrCheckpoint, v, chipCheckpointVersion)
+		return fmt.Errorf("%w: chip state version %d, this glemu reads %d; resume it with the glemu that wrote it", ErrCheckpoint, v, chipCheckpointVersion)
 	}
 	lr := math.Float64frombits(binary.LittleEndian.Uint64(buf[12:]))
 	on := buf[20] == 1

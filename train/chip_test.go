@@ -173,7 +173,7 @@ func TestChipErrors(t *testing.T) {
 		{"window", c.RunWindow(&Window{Steps: 2, X: make([]float64, 4), Out: make([]float64, 3)}), "train: chip window: room for 3 outputs; want 2 steps × 2"},
 		{"window labels", c.RunWindow(&Window{Steps: 1, X: make([]float64, 2), Labels: []int{0}, Out: make([]float64, 2)}), "train: chip window: 1 labels; want one per context (2)"},
 		{"float state", c.Restore([]byte("GLEMUGLE whatever")), "train: bad checkpoint: the backend state is not the chip's (wrong magic bytes); resume it with the backend it was trained on"},
-		{"version", c.Restore(append([]byte("GLEMUCHP\x02\x00\x00\x00"), good[12:]...)), "train: bad checkpoint: chip state version 2, this glemu reads 1"},
+		{"version", c.Restore(append([]byte("GLEMUCHP\x02\x00\x00\x00"), good[12:]...)), "train: bad checkpoint: chip state version 2, this glemu reads 1; resume it with the glemu that wrote it"},
 		{"other contexts", c.Restore(ck3), "train: bad checkpoint: the chip state runs 3 contexts of 1 inputs and 1 outputs, this run 2 of 1 and 1"},
 	} {
 		if tc.err == nil || tc.err.Error() != tc.want {

@@ -144,7 +144,7 @@ func Resume(cfg Config, ck *Checkpoint, dir string, progress func(steps int)) (*
 	}
 	cp, ok := r.Classifier.Backend.(Checkpointer)
 	if !ok {
-		return fail(fmt.Errorf("train: the %s backend cannot restore checkpoints", cfg.Backend))
+		return fail(fmt.Errorf("train: the %s backend cannot restore checkpoints; start a new run without --resume, or resume on --backend float or chip", cfg.Backend))
 	}
 	if err := cp.Restore(ck.State); err != nil {
 		return fail(fmt.Errorf("train: checkpoint %s: %w", dir, err))
@@ -250,7 +250,7 @@ func OpenCheckpoint(ck *Checkpoint, data *tasks.Sequences, dir string, opt ChipO
 	cp, ok := r.Classifier.Backend.(Checkpointer)
 	if !ok {
 		r.Close()
-		return nil, fmt.Errorf("train: the %s backend cannot restore checkpoints", cfg.Backend)
+		return nil, fmt.Errorf("train: the %s backend cannot restore checkpoints; start a new run without --resume, or resume on --backend float or chip", cfg.Backend)
 	}
 	if err := cp.Restore(ck.State); err != nil {
 		r.Close()
