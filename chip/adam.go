@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"math"
 	"math/bits"
 
 	"github.com/glemu/glemu/fixedpoint"
@@ -45,6 +46,7 @@ type adamArgs struct {
 	failB [adamRowMax / 8]uint8 // 560: lanes whose moments are stored but not θ
 	upd   [adamRowMax / 8]uint8 // 592: lanes pass C updates
 	xs    [adamRowMax]int64     // 624: Adam's ratios
+	g32   int64                 // 2672: 1 when g fits an int32 (g² by a 32-bit multiply)
 }
 
 // adamRowMax is the most synapses of one kernel call.
@@ -84,6 +86,7 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 		sM: uint64(sM), sV2: uint64(sV), sT: uint64(sT),
 		lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7},
 		vSh:   int64(max(p.dV-32, 32-p.dV)),
+		g32:   b2i(p.grad.lo >= math.MinInt32 && p.grad.hi <= math.MaxInt32),
 	}
 }
 

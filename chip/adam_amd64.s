@@ -4,18 +4,24 @@
 
 // The Adam step of optPlan.adamRow on eight synapses at a time (AVX-512 F and DQ).
 // Integer lanes do what adamRow does in int64 (vpmullq keeps the low 64 bits, like
-// Go's multiply). Two steps use floating point and are exact under the bounds
-// optPlan.adamVector checks:
-//   - ⌊√v⌋, v < 2^62: s = fl(sqrt(fl(v))) is within √v·2^−52 < 2^−21 of √v, so
-//     r = trunc(s) is ⌊√v⌋ + 1 only when √v is within 2^−21 below an integer, and
-//     ⌊√v⌋ − 1 only when v is a perfect square; one step down if r² > v, then one up
-//     if (r+1)² ≤ v, give isqrt's result.
-//   - q = ⌊a/d⌋ for a = |m·2^k| < 2^62, 0 < d < 2^32, with ρ = fl(1/fl(d)):
-//     q0 = trunc(fl(fl(a)·ρ)) is within 2^11 of q (three roundings of 2^−53
-//     relative each), so r = a − q0·d is exact in int64 and below 2^44 in
-//     magnitude; ⌊fl(fl(r)·ρ)⌋ is then exactly ⌊r/d⌋ (its error, below
-//     2^12·2^−52 = 2^−40, is smaller than any non-zero distance of r/d to an
-//     integer, ≥ 1/d > 2^−32), so q0 + ⌊r/d⌋ = q; a last step each way guards it.
+// Go's multiply; vpmuldq and vpmuludq where both operands fit 32 bits, which gives the
+// same bits). Two steps use floating point and are exact under the bounds
+// optPlan.adamVector checks; neither uses the divider (vsqrtpd, vdivpd), whose
+// throughput limited the kernel:
+//   - ⌊√v⌋, v < 2^62: s ≈ √max(v, 1) by vrsqrt14pd (relative error < 2^−14) and two
+//     Goldschmidt steps (g = v·y, h = y/2; r = 1/2 − g·h; g += g·r; h += h·r), each
+//     squaring the relative error, so s is within 2^−45·√v < 2^−14 of √v; then
+//     r = trunc(s) is ⌊√v⌋ ± 1 at most (|s − √v| < 1), and ⌊√v⌋ = r − [r² > v] +
+//     [(r+1)² ≤ v] (r ≤ 2^31: the squares by vpmuludq). v = 0 takes s ≈ 1: r ∈ {0, 1},
+//     both fixed to 0.
+//   - q = ⌊a/d⌋ for a = |m·2^k| < 2^62, 0 < d < 2^32, with ρ ≈ 1/d by vrcp14pd
+//     (relative error < 2^−14) and two Newton steps (e = 1 − d·ρ; ρ += ρ·e, fused):
+//     relative error below 2^−52. q0 = trunc(fl(fl(a)·ρ)) is within 2^11 of q (three
+//     relative errors of at most 2^−52, 2^−53, 2^−53 on q < 2^62), so r = a − q0·d is
+//     exact in int64 and below 2^44 in magnitude; ⌊fl(fl(r)·ρ)⌋ is then ⌊r/d⌋ (its
+//     error, below 2^12·2^−51 = 2^−39, is smaller than any non-zero distance of r/d
+//     to an integer, ≥ 1/d > 2^−32), or ⌊r/d⌋ − 1 when r/d is an integer, so
+//     q0 + ⌊r/d⌋ is q or q − 1; a last step each way guards it.
 //     The sign is applied after, which is Go's truncating division.
 // Three passes over the row, so that the long dependency chains of neighbouring
 // groups overlap: (A) g and the moments, (B) ⌊√v⌋ + ε_t and the ratio x, (C) θ and
@@ -89,6 +95,7 @@
 #define O_FAILB 560
 #define O_UPD 592
 #define O_XS 624
+#define O_G32 2672
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -100,6 +107,15 @@
 	VPMULLQ Z25, z, z; \
 	VPSRLQ  $31, z, t; \
 	VPXORQ  t, z, z
+
+// QMULD sets p = q·d mod 2^64 for d = Z7 < 2^32 (Z14 scratch): two 32-bit multiplies,
+// whose latency is a third of vpmullq's.
+#define QMULD(q, p) \
+	VPMULUDQ Z7, q, p; \
+	VPSRLQ   $32, q, Z14; \
+	VPMULUDQ Z7, Z14, Z14; \
+	VPSLLQ   $32, Z14, Z14; \
+	VPADDQ   Z14, p, p
 
 // TAIL sets K3 to the lanes BX … min(BX+8, n)−1 of the row (AX, DX scratch).
 #define TAIL \
@@ -113,18 +129,17 @@
 	DECQ  DX; \
 	KMOVB DX, K3
 
-// IDXG sets Z5 = (idx0 + BX + lane)·γ, the draws' common term (AX scratch).
-#define IDXG \
-	MOVQ         O_IDX0(DI), AX; \
-	ADDQ         BX, AX; \
-	VPBROADCASTQ AX, Z5; \
+// IDX0G sets Z5 = (idx0 + lane)·γ, the draws' common term for the first group of a
+// pass (AX scratch); each group after adds Z28 = 8γ (mod 2^64, the same bits).
+#define IDX0G \
+	VPBROADCASTQ O_IDX0(DI), Z5; \
 	VPADDQ       Z26, Z5, Z5; \
 	VPMULLQ      Z23, Z5, Z5
 
 // func adamKernel(a *adamArgs)
 // Registers: DI args, BX first synapse of the group, CX n, R8–R11 θ, gs, m, v;
 // K3 the group's lanes within the row; Z5 idx·γ, Z16–Z21 gradient constants, Z22
-// ones, Z23 γ, Z24–Z25 mix multipliers, Z26 lanes, Z27 zero.
+// ones, Z23 γ, Z24–Z25 mix multipliers, Z26 lanes, Z27 zero, Z28 8γ, Z29 1.0, Z30 0.5.
 TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ O_N(DI), CX
@@ -148,7 +163,13 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ         $0x94D049BB133111EB, AX
 	VPBROADCASTQ AX, Z25
 	VMOVDQU64    O_LANES(DI), Z26
+	VPSLLQ       $3, Z23, Z28
+	MOVQ         $0x3FF0000000000000, AX
+	VPBROADCASTQ AX, Z29
+	MOVQ         $0x3FE0000000000000, AX
+	VPBROADCASTQ AX, Z30
 	XORQ         BX, BX
+	IDX0G
 
 	// Pass A: g = rhe(invC·s, dG) saturated, s = −gs; then the moments. K7 collects
 	// the declined lanes; R12, R13, SI the saturations of g, m, v.
@@ -174,7 +195,6 @@ passA:
 	KMOVB       K1, R12
 	VPMINSQ     Z21, Z1, Z1
 	VPMAXSQ     Z20, Z1, Z1
-	IDXG
 
 	// m ← sat(m + round(a1·(g − m)·2^−dM)).
 	VMOVDQU64.Z  (R10)(BX*8), K3, Z2
@@ -222,13 +242,21 @@ m_inc:
 	// ⌊(P + inc)·2^−dV⌋ = (H + Y·2^−32)·2^(32−dV) (dV ≥ 32), or
 	// H·2^(32−dV) + ⌊Y·2^−dV⌋ (dV < 32), within int64 by adamVector's bound on a2.
 	VMOVDQU64.Z  (R11)(BX*8), K3, Z3
+	CMPQ         O_G32(DI), $0
+	JEQ          gg64
+	VPMULDQ      Z1, Z1, Z6
+	JMP          gg
+
+gg64:
 	VPMULLQ      Z1, Z1, Z6
+
+gg:
 	VPBROADCASTQ O_SV(DI), Z7
 	VPSLLVQ      Z7, Z3, Z7
 	VPSUBQ       Z7, Z6, Z6
 	VPBROADCASTQ O_A2(DI), Z7
 	VPSRAQ       $32, Z6, Z12
-	VPMULLQ      Z7, Z12, Z12
+	VPMULDQ      Z7, Z12, Z12
 	VPMULUDQ     Z7, Z6, Z13
 	VPSLLQ       $32, Z12, Z6
 	VPADDQ       Z13, Z6, Z6
@@ -294,6 +322,7 @@ v_add:
 	MOVQ         BX, DX
 	SHRQ         $3, DX
 	MOVB         AX, O_FAIL(DI)(DX*1)
+	VPADDQ       Z28, Z5, Z5
 	ADDQ         $8, BX
 	JMP          passA
 
@@ -314,17 +343,27 @@ passB:
 	KANDNB       K3, K1, K4
 	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
 	VMOVDQU64.Z  (R11)(BX*8), K4, Z3
-	VCVTQQ2PD    Z3, Z6
-	VSQRTPD      Z6, Z6
-	VCVTTPD2QQ   Z6, Z6
-	VPMULLQ      Z6, Z6, Z7
-	VPCMPGTQ     Z3, Z7, K1
-	VPSUBQ       Z22, Z6, K1, Z6
+	VPMAXSQ      Z22, Z3, Z6
+	VCVTQQ2PD    Z6, Z6
+	VRSQRT14PD   Z6, Z14
+	VMULPD       Z14, Z6, Z15
+	VMULPD       Z30, Z14, Z14
+	VMOVAPD      Z30, Z9
+	VFNMADD231PD Z14, Z15, Z9
+	VFMADD231PD  Z9, Z15, Z15
+	VFMADD231PD  Z9, Z14, Z14
+	VMOVAPD      Z30, Z9
+	VFNMADD231PD Z14, Z15, Z9
+	VFMADD231PD  Z9, Z15, Z15
+	VCVTTPD2QQ   Z15, Z6
 	VPADDQ       Z22, Z6, Z7
-	VPMULLQ      Z7, Z7, Z7
-	VPCMPGTQ     Z3, Z7, K1
-	KNOTB        K1, K1
-	VPADDQ       Z22, Z6, K1, Z6
+	VPMULUDQ     Z6, Z6, Z8
+	VPMULUDQ     Z7, Z7, Z7
+	VPCMPGTQ     Z3, Z8, K1
+	VPCMPGTQ     Z3, Z7, K2
+	KNOTB        K2, K2
+	VPSUBQ       Z22, Z6, K1, Z6
+	VPADDQ       Z22, Z6, K2, Z6
 	VPBROADCASTQ O_EPST(DI), Z7
 	VPADDQ       Z7, Z6, Z6
 	VPCMPGTQ     Z27, Z6, K4, K6
@@ -335,20 +374,24 @@ passB:
 	VPCMPGTQ     Z8, Z27, K5
 	VPABSQ       Z8, Z8
 	VCVTQQ2PD    Z8, Z9
-	VCVTQQ2PD    Z7, Z10
-	MOVQ         $0x3FF0000000000000, AX
-	VPBROADCASTQ AX, Z13
-	VDIVPD       Z10, Z13, Z10
+	VCVTQQ2PD    Z7, Z12
+	VRCP14PD     Z12, Z10
+	VMOVAPD      Z29, Z14
+	VFNMADD231PD Z10, Z12, Z14
+	VFMADD231PD  Z14, Z10, Z10
+	VMOVAPD      Z29, Z14
+	VFNMADD231PD Z10, Z12, Z14
+	VFMADD231PD  Z14, Z10, Z10
 	VMULPD       Z10, Z9, Z11
 	VCVTTPD2QQ   Z11, Z11
-	VPMULLQ      Z7, Z11, Z12
+	QMULD(Z11, Z12)
 	VPSUBQ       Z12, Z8, Z12
 	VCVTQQ2PD    Z12, Z13
 	VMULPD       Z10, Z13, Z13
 	VRNDSCALEPD  $9, Z13, Z13
 	VCVTTPD2QQ   Z13, Z13
 	VPADDQ       Z13, Z11, Z11
-	VPMULLQ      Z7, Z11, Z12
+	QMULD(Z11, Z12)
 	VPSUBQ       Z12, Z8, Z12
 	VPCMPGTQ     Z12, Z27, K1
 	VPSUBQ       Z22, Z11, K1, Z11
@@ -374,6 +417,7 @@ passB:
 	// cells of those whose θ changed.
 passC0:
 	XORQ BX, BX
+	IDX0G
 
 passC:
 	CMPQ BX, CX
@@ -384,7 +428,6 @@ passC:
 	TESTL        AX, AX
 	JEQ          nextC
 	KMOVB        AX, K6
-	IDXG
 	VMOVDQU64    O_XS(DI)(BX*8), Z11
 	VPBROADCASTQ O_LRT(DI), Z7
 	VPMULLQ      Z7, Z11, Z6
@@ -449,8 +492,9 @@ t_inc:
 	VPMOVQW      Z9, K1, (SI)(BX*2)
 
 nextC:
-	ADDQ $8, BX
-	JMP  passC
+	VPADDQ Z28, Z5, Z5
+	ADDQ   $8, BX
+	JMP    passC
 
 done:
 	VZEROUPPER

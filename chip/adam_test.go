@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -186,11 +187,20 @@ func TestAdamKernelRatios(t *testing.T) {
 	p.a1, p.a2 = 0, 0 // the moments stay as given
 	p.lim1, p.lim2 = mulLimit(0), mulLimit(0)
 	p.m = sat{-(1 << 36), 1 << 36}
-	p.v = sat{0, 1 << 61}
+	p.v = sat{0, 1<<62 - 1}
 	if !p.adamVector() {
 		t.Fatal("plan outside the kernel's bounds")
 	}
 	var vs []int64
+	// Every v below 2^17 (the reciprocal square root's estimate is relative: small
+	// roots are where a rounding would cross an integer), and the largest roots.
+	for v := range int64(1 << 17) {
+		vs = append(vs, v)
+	}
+	for r := int64(1<<31 - 40); r < 1<<31; r++ {
+		vs = append(vs, r*r-1, r*r, r*r+1, r*r+r, r*r+2*r)
+	}
+	vs = append(vs, 1<<62-1, 1<<62-2)
 	for _, r := range []int64{0, 1, 2, 3, 1 << 20, 94906265, 94906266, 1<<30 - 1, 1 << 30} {
 		for _, d := range []int64{-2, -1, 0, 1, 2} {
 			for _, v := range []int64{r*r + d, (r+1)*(r+1) - 1 + d} {
@@ -206,12 +216,22 @@ func TestAdamKernelRatios(t *testing.T) {
 		vs = append(vs, r*r, r*r-1, r*r+1, r*r+2*r, int64(rng.Uint64()>>4))
 	}
 	ms := []int64{1 << 36, -(1 << 36), 1<<36 - 1, 12345, -1, 0, 1}
+	for _, epsT := range []int64{0, 1, 1<<30 - 1} {
+		p.epsT = epsT
+		testAdamRatios(t, &p, vs, ms, rng)
+	}
+}
+
+func testAdamRatios(t *testing.T, p *optPlan, vs, ms []int64, rng *rand.Rand) {
 	for i := 0; i < len(vs); i += adamRowMax {
 		v := vs[i:min(i+adamRowMax, len(vs))]
 		n := len(v)
 		m := make([]int64, n)
 		for j := range m {
 			m[j] = ms[(i+j)%len(ms)]
+			if rng.IntN(4) == 0 {
+				m[j] = int64(rng.Uint64()>>27) - 1<<36
+			}
 		}
 		gs, th := make([]int64, n), make([]int64, n)
 		var c [numCounted]fixedpoint.Counters
@@ -255,16 +275,24 @@ func BenchmarkAdamKernel(b *testing.B) {
 		}
 		var a adamArgs
 		p.args(&a, 1, 2, 3)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		t0 := threadNanos()
 		for range b.N {
 			p.kernelRow(&a, theta, gs, m, v, 0, &c, &ct)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/synapse")
+		b.ReportMetric(float64(threadNanos()-t0)/float64(b.N*n), "cpu-ns/synapse")
 	})
 	b.Run("go", func(b *testing.B) {
 		den := make([]int64, n)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		t0 := threadNanos()
 		for range b.N {
 			p.adamRow(theta, gs, m, v, den, 0, 1, 2, 3, &c, &ct)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/synapse")
+		b.ReportMetric(float64(threadNanos()-t0)/float64(b.N*n), "cpu-ns/synapse")
 	})
 }

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package chip
+
+// threadNanos is 0 where the thread's CPU time is not available.
+func threadNanos() int64 { return 0 }
