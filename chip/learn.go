@@ -316,10 +316,18 @@ func (c *Chip) learnBlockAdam(tl *tile, b *block, i0, i1 int, pl *optPlan, o *op
 		if fastX {
 			args.sX, args.dX, args.srX, args.xLo, args.xHi = uint64(sx), int64(dX), int64(64-dX), wSat.lo, wSat.hi
 		}
-		for i := i0; i < i1; i++ {
+		// A block as wide as its source's rate bus has consecutive declared indices
+		// across its rows (row·size + column): its rows run as one, in calls of
+		// adamRowMax synapses rather than one short call per row.
+		rows, cols := i1-i0, b.cols
+		if uint64(b.cols) == ssize && b.col0 == 0 {
+			rows, cols = 1, (i1-i0)*b.cols
+		}
+		for r := range rows {
+			i := i0 + r
 			base := uint64(b.row0+i)*ssize + uint64(b.col0)
-			for j0 := 0; j0 < b.cols; j0 += adamRowMax {
-				n := min(adamRowMax, b.cols-j0)
+			for j0 := 0; j0 < cols; j0 += adamRowMax {
+				n := min(adamRowMax, cols-j0)
 				k0 := i*b.cols + j0
 				idx0 := base + uint64(j0)
 				th, gs, m, v := b.wMem[k0:k0+n], b.gsum[k0:k0+n], b.opt.m[k0:k0+n], b.opt.v[k0:k0+n]
