@@ -47,6 +47,7 @@ type adamArgs struct {
 	upd   [adamRowMax / 8]uint8 // 592: lanes pass C updates
 	xs    [adamRowMax]int64     // 624: Adam's ratios
 	g32   int64                 // 2672: 1 when g fits an int32 (g² by a 32-bit multiply)
+	sPos  int64                 // 2680: 1 when gs holds the sums s themselves, not −s
 }
 
 // adamRowMax is the most synapses of one kernel call.

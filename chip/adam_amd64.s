@@ -96,6 +96,7 @@
 #define O_UPD 592
 #define O_XS 624
 #define O_G32 2672
+#define O_SPOS 2680
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -171,14 +172,18 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	XORQ         BX, BX
 	IDX0G
 
-	// Pass A: g = rhe(invC·s, dG) saturated, s = −gs; then the moments. K7 collects
-	// the declined lanes; R12, R13, SI the saturations of g, m, v.
+	// Pass A: g = rhe(invC·s, dG) saturated, s = −gs (s = gs with sPos); then the
+	// moments. K7 collects the declined lanes; R12, R13, SI the saturations of g, m, v.
 passA:
 	CMPQ BX, CX
 	JGE  passB0
 	TAIL
 	VMOVDQU64.Z (R9)(BX*8), K3, Z0
+	CMPQ        O_SPOS(DI), $0
+	JNE         sPos
 	VPSUBQ      Z0, Z27, Z0
+
+sPos:
 	VPCMPGTQ    Z17, Z0, K1
 	VPCMPGTQ    Z0, Z18, K2
 	KORB        K1, K2, K7

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -295,4 +296,58 @@ func BenchmarkAdamKernel(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/synapse")
 		b.ReportMetric(float64(threadNanos()-t0)/float64(b.N*n), "cpu-ns/synapse")
 	})
+}
+
+// TestAdamParams: adamParams (the vector kernel on biases and τm, adamRow and
+// adamTheta on the lanes it declines) gives stepAt's bits and counters one parameter
+// at a time, over ranges longer than a kernel call and not starting at 0, with s or
+// its negation given.
+func TestAdamParams(t *testing.T) {
+	if !hasAdamKernel {
+		t.Skip("no AVX-512 DQ")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	var c Chip
+	for trial := range 200 {
+		he := trial % 8
+		p := adamPlan(int64(1+rng.IntN(128)), he&1 != 0, he&2 != 0, he&4 != 0, int64(rng.IntN(1<<31)), int64(rng.IntN(1<<20)))
+		o := opt{sTheta: fixedpoint.Stream(rng.Uint64()), sM: fixedpoint.Stream(rng.Uint64()), sV: fixedpoint.Stream(rng.Uint64())}
+		n := 1 + rng.IntN(3*adamRowMax)
+		lo := rng.IntN(n)
+		s, th, m, v := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		for j := range n {
+			shift := 40
+			if trial%2 == 1 {
+				shift = 2
+			}
+			s[j] = int64(rng.Uint64()>>shift) - int64(1<<(63-shift))
+			m[j] = max(p.m.lo, min(p.m.hi, int64(rng.Uint64()>>34)-1<<29))
+			v[j] = int64(rng.Uint64() >> (2 + rng.IntN(40)))
+			th[j] = max(p.theta.lo, min(p.theta.hi, int64(rng.Uint64()>>33)-1<<30))
+		}
+		th2, m2, v2 := slices.Clone(th), slices.Clone(m), slices.Clone(v)
+		var c1, c2 [numCounted]fixedpoint.Counters
+		var t1, t2 uint64
+		for i := lo; i < n; i++ {
+			th[i] = p.stepAt(&o, th[i], s[i], &m[i], &v[i], uint64(i), &c1, &t1)
+		}
+		neg := trial%3 == 0
+		s2 := slices.Clone(s)
+		if neg {
+			for j := range s2 {
+				s2[j] = -s2[j]
+			}
+		}
+		if !c.adamParams(&p, &o, th2, s2, neg, m2, v2, lo, n, &c2, &t2) {
+			t.Fatal("adamParams declined a plan of the default formats")
+		}
+		for j := range n {
+			if th[j] != th2[j] || m[j] != m2[j] || v[j] != v2[j] {
+				t.Fatalf("trial %d, parameter %d of %d…%d: adamParams θ %d m %d v %d, stepAt θ %d m %d v %d", trial, j, lo, n, th2[j], m2[j], v2[j], th[j], m[j], v[j])
+			}
+		}
+		if c1 != c2 || t1 != t2 {
+			t.Fatalf("trial %d: counters: adamParams %v %d, stepAt %v %d", trial, c2, t2, c1, t1)
+		}
+	}
 }

@@ -405,7 +405,8 @@ func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
 		o := c.newOpt(kindB, f.b, q.sExp, q.gbExp, q.idx)
 		sFrac := f.eB.Format.Frac - q.eExp
 		pl := c.optPlan(&o, sFrac)
-		for i := lo; i < hi; i++ {
+		vec := c.adamParams(&pl, &o, q.b, q.bSum, true, q.bOpt.m, q.bOpt.v, lo, hi, cnt, &cnt[cntB].Saturations)
+		for i := lo; i < hi && !vec; i++ {
 			if pl.ok && !c.reference {
 				q.b[i] = pl.stepAt(&o, q.b[i], -q.bSum[i], at(q.bOpt.m, i), at(q.bOpt.v, i), uint64(i), cnt, &cnt[cntB].Saturations)
 				continue
@@ -419,7 +420,25 @@ func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
 		sFrac := f.errBus.Format.Frac - q.eExp + f.u.Format.Frac - q.sExp
 		changed := false
 		pl := c.optPlan(&o, sFrac)
-		for i := lo; i < hi; i++ {
+		var old [adamRowMax]int64
+		rest := lo // the first τm the vector kernel did not step
+		for j0 := lo; j0 < hi; j0 += adamRowMax {
+			j1 := min(j0+adamRowMax, hi)
+			copy(old[:j1-j0], q.tauM[j0:j1])
+			if !c.adamParams(&pl, &o, q.tauM, q.tSum, false, q.tOpt.m, q.tOpt.v, j0, j1, cnt, &cnt[cntTau].Saturations) {
+				break
+			}
+			for i := j0; i < j1; i++ {
+				t := max(q.tauM[i], lr.TauMMin)
+				q.tauM[i] = t
+				if t != old[i-j0] {
+					c.deriveConstants(q, i, i+1, cnt)
+					changed = true
+				}
+			}
+			rest = j1
+		}
+		for i := rest; i < hi; i++ {
 			var t int64
 			if pl.ok && !c.reference {
 				t = pl.stepAt(&o, q.tauM[i], q.tSum[i], at(q.tOpt.m, i), at(q.tOpt.v, i), uint64(i), cnt, &cnt[cntTau].Saturations)
