@@ -20,6 +20,9 @@ func maxAbsVNNI(p *int16, n int) uint32
 func pairWordsVNNI(d *int32, lo, hi *int16, n int)
 
 //go:noescape
+func pairRowsVNNI(d *int32, a *int16, rows, n, pairs int)
+
+//go:noescape
 func pairSplitVNNI(dl, dh *int32, lo, hi *int16, n int)
 
 // matMat: four rows of w at a time against every context (asm: four contexts at a
@@ -177,7 +180,12 @@ func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts in
 		for i0 := 0; i0 < rows; i0 += outerRowsVNNI {
 			ri := min(outerRowsVNNI, rows-i0)
 			// The pairs the kernel broadcasts: pair p of row i0+i at p·ri + i.
-			for p := 0; p < kc; p += 2 {
+			p0 := 0
+			if !split && kc >= 2 {
+				pairRowsVNNI(&lo[0], &a[c0*rows+i0], rows, ri, kc/2)
+				p0 = kc &^ 1
+			}
+			for p := p0; p < kc; p += 2 {
 				first := a[(c0+p)*rows+i0 : (c0+p)*rows+i0+ri]
 				dl, dh := lo[p/2*ri:p/2*ri+ri], hi[p/2*ri:p/2*ri+ri]
 				switch {

@@ -623,6 +623,64 @@ pw_done:
 	VZEROUPPER
 	RET
 
+// func pairRowsVNNI(d *int32, a *int16, rows, n, pairs int)
+// pairWordsVNNI on the rows of a taken two by two: d[p·n + i] = uint16(a[2p·rows + i])
+// | a[(2p+1)·rows + i]<<16 for p < pairs, i < n, in one call (OuterSum pairs up to 128
+// context pairs of a few rows each: a call per pair cost more than the pairing).
+TEXT ·pairRowsVNNI(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DX
+	MOVQ a+8(FP), SI
+	MOVQ rows+16(FP), R8
+	SHLQ $1, R8                // a row in bytes
+	MOVQ n+24(FP), R9
+	MOVQ pairs+32(FP), R10
+	MOVQ R9, CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1               // the tail's lanes
+
+pr_pair:
+	TESTQ R10, R10
+	JZ    pr_done
+	MOVQ  SI, BX               // lo
+	LEAQ  (SI)(R8*1), DI       // hi
+	MOVQ  R9, CX
+
+pr_loop:
+	CMPQ      CX, $16
+	JLT       pr_tail
+	VPMOVZXWD (BX), Z0
+	VPMOVSXWD (DI), Z1
+	VPSLLD    $16, Z1, Z1
+	VPORD     Z1, Z0, Z0
+	VMOVDQU32 Z0, (DX)
+	ADDQ      $32, BX
+	ADDQ      $32, DI
+	ADDQ      $64, DX
+	SUBQ      $16, CX
+	JMP       pr_loop
+
+pr_tail:
+	TESTQ       CX, CX
+	JZ          pr_next
+	VPMOVZXWD.Z (BX), K1, Z0
+	VPMOVSXWD.Z (DI), K1, Z1
+	VPSLLD      $16, Z1, Z1
+	VPORD       Z1, Z0, Z0
+	VMOVDQU32   Z0, K1, (DX)
+	LEAQ        (DX)(CX*4), DX
+
+pr_next:
+	LEAQ (SI)(R8*2), SI
+	DECQ R10
+	JMP  pr_pair
+
+pr_done:
+	VZEROUPPER
+	RET
+
 // SPLIT_PAIRS makes Z2 = low-byte pairs and Z4 = high-byte pairs of the words in Z0
 // (first of each pair) and Z1 (second), with Z30 = 255 and Z31 = 0xffff.
 #define SPLIT_PAIRS \

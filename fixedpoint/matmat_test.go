@@ -206,7 +206,7 @@ func bounded(r *rand.Rand, n int, m int) []int16 {
 func TestOuterSumChunks(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(27, 28))
-		for _, rows := range []int{1, 2, 19, 20, 21, 53} {
+		for _, rows := range []int{1, 2, 16, 19, 20, 21, 36, 53} {
 			for _, cols := range []int{1, 53, 64, 65, 130} {
 				for _, ctx := range []int{1, 2, 3, 99, 100, 257, 600} {
 					if rows*cols*ctx > 3_000_000 {
