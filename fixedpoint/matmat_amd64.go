@@ -20,6 +20,9 @@ func maxAbsVNNI(p *int16, n int) uint32
 func pairWordsVNNI(d *int32, lo, hi *int16, n int)
 
 //go:noescape
+func transpose8(t *int16, rows int, w *int16, stride, r8, c8 int)
+
+//go:noescape
 func pairRowsVNNI(d *int32, a *int16, rows, n, pairs int)
 
 //go:noescape
@@ -73,15 +76,28 @@ func matMatT(dst []int32, dstStride int, w, x Mat) {
 	matTMat(dst, dstStride, Mat{Data: t, Rows: cols, Cols: rows, Stride: rows}, x)
 }
 
-// transpose sets t[j·rows + i] = w(i, j): 4×4 blocks as four 64-bit words, the rest
-// one value at a time.
+// transpose sets t[j·rows + i] = w(i, j): 8×8 blocks in assembly (transpose8), the
+// rest in 4×4 blocks as four 64-bit words, what is left one value at a time.
 func transpose(t []int16, w Mat) {
 	rows, cols := w.Rows, w.Cols
-	r4, c4 := rows&^3, cols&^3
+	r8, c8 := rows&^7, cols&^7
+	if r8 > 0 && c8 > 0 {
+		_ = t[(cols-1)*rows+rows-1]
+		_ = w.Data[(rows-1)*w.Stride+cols-1]
+		transpose8(&t[0], rows, &w.Data[0], w.Stride, r8, c8)
+	}
+	transpose4(t, w, 0, r8, c8, cols) // right of the 8×8 blocks
+	transpose4(t, w, r8, rows, 0, cols)
+}
+
+// transpose4 is transpose of rows i0…i1−1 and columns j0…j1−1 of w.
+func transpose4(t []int16, w Mat, i0, i1, j0, j1 int) {
+	rows := w.Rows
+	r4, c4 := i0+(i1-i0)&^3, j0+(j1-j0)&^3
 	const lo16, lo32 = 0x0000FFFF0000FFFF, 0x00000000FFFFFFFF
-	for i := 0; i < r4; i += 4 {
+	for i := i0; i < r4; i += 4 {
 		p := w.Data[i*w.Stride:]
-		for j := 0; j < c4; j += 4 {
+		for j := j0; j < c4; j += 4 {
 			a := *(*uint64)(unsafe.Pointer(&p[j]))
 			b := *(*uint64)(unsafe.Pointer(&p[w.Stride+j]))
 			c := *(*uint64)(unsafe.Pointer(&p[2*w.Stride+j]))
@@ -97,13 +113,13 @@ func transpose(t []int16, w Mat) {
 			*(*uint64)(unsafe.Pointer(&q[3*rows])) = t1>>32 | t3&^lo32
 		}
 	}
-	for i := range rows {
-		row := w.Data[i*w.Stride : i*w.Stride+cols]
-		j0 := c4
+	for i := i0; i < i1; i++ {
+		row := w.Data[i*w.Stride : i*w.Stride+j1]
+		js := c4
 		if i >= r4 {
-			j0 = 0
+			js = j0
 		}
-		for j := j0; j < cols; j++ {
+		for j := js; j < j1; j++ {
 			t[j*rows+i] = row[j]
 		}
 	}

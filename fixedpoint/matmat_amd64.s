@@ -796,3 +796,98 @@ ma_reduce:
 	MOVL          AX, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func transpose8(t *int16, rows int, w *int16, stride, r8, c8 int)
+// t[j·rows + i] = w[i·stride + j] for i < r8, j < c8 (multiples of 8): 8×8 blocks of
+// words, eight 16-byte row loads, three rounds of unpacks (words, dwords, qwords) and
+// eight 16-byte column stores.
+TEXT ·transpose8(SB), NOSPLIT, $0-48
+	MOVQ t+0(FP), DI
+	MOVQ rows+8(FP), R8
+	SHLQ $1, R8                // a column of t in bytes
+	MOVQ w+16(FP), SI
+	MOVQ stride+24(FP), R9
+	SHLQ $1, R9                // a row of w in bytes
+	MOVQ r8+32(FP), R10
+	MOVQ c8+40(FP), R11
+	XORQ R12, R12              // i
+
+tr_rows:
+	CMPQ R12, R10
+	JGE  tr_done
+	MOVQ R12, AX
+	IMULQ R9, AX
+	LEAQ (SI)(AX*1), BX        // &w[i][0]
+	LEAQ (DI)(R12*2), DX       // &t[0·rows + i]
+	XORQ R13, R13              // j
+
+tr_cols:
+	CMPQ R13, R11
+	JGE  tr_next
+	LEAQ (BX)(R13*2), AX
+	VMOVDQU (AX), X0
+	ADDQ  R9, AX
+	VMOVDQU (AX), X1
+	ADDQ  R9, AX
+	VMOVDQU (AX), X2
+	ADDQ  R9, AX
+	VMOVDQU (AX), X3
+	ADDQ  R9, AX
+	VMOVDQU (AX), X4
+	ADDQ  R9, AX
+	VMOVDQU (AX), X5
+	ADDQ  R9, AX
+	VMOVDQU (AX), X6
+	ADDQ  R9, AX
+	VMOVDQU (AX), X7
+	VPUNPCKLWD X1, X0, X8      // a0 b0 a1 b1 a2 b2 a3 b3
+	VPUNPCKHWD X1, X0, X9      // a4 b4 … a7 b7
+	VPUNPCKLWD X3, X2, X10
+	VPUNPCKHWD X3, X2, X11
+	VPUNPCKLWD X5, X4, X12
+	VPUNPCKHWD X5, X4, X13
+	VPUNPCKLWD X7, X6, X14
+	VPUNPCKHWD X7, X6, X15
+	VPUNPCKLDQ X10, X8, X0     // a0 b0 c0 d0 a1 b1 c1 d1
+	VPUNPCKHDQ X10, X8, X1     // columns 2, 3
+	VPUNPCKLDQ X11, X9, X2     // 4, 5
+	VPUNPCKHDQ X11, X9, X3     // 6, 7
+	VPUNPCKLDQ X14, X12, X4    // e…h, columns 0, 1
+	VPUNPCKHDQ X14, X12, X5
+	VPUNPCKLDQ X15, X13, X6
+	VPUNPCKHDQ X15, X13, X7
+	MOVQ  R13, AX
+	IMULQ R8, AX
+	ADDQ  DX, AX               // &t[j·rows + i]
+	VPUNPCKLQDQ X4, X0, X8
+	VMOVDQU X8, (AX)
+	ADDQ  R8, AX
+	VPUNPCKHQDQ X4, X0, X8
+	VMOVDQU X8, (AX)
+	ADDQ  R8, AX
+	VPUNPCKLQDQ X5, X1, X8
+	VMOVDQU X8, (AX)
+	ADDQ  R8, AX
+	VPUNPCKHQDQ X5, X1, X8
+	VMOVDQU X8, (AX)
+	ADDQ  R8, AX
+	VPUNPCKLQDQ X6, X2, X8
+	VMOVDQU X8, (AX)
+	ADDQ  R8, AX
+	VPUNPCKHQDQ X6, X2, X8
+	VMOVDQU X8, (AX)
+	ADDQ  R8, AX
+	VPUNPCKLQDQ X7, X3, X8
+	VMOVDQU X8, (AX)
+	ADDQ  R8, AX
+	VPUNPCKHQDQ X7, X3, X8
+	VMOVDQU X8, (AX)
+	ADDQ  $8, R13
+	JMP   tr_cols
+
+tr_next:
+	ADDQ $8, R12
+	JMP  tr_rows
+
+tr_done:
+	RET
