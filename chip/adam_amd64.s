@@ -21,7 +21,9 @@
 //     exact in int64 and below 2^44 in magnitude; ⌊fl(fl(r)·ρ)⌋ is then ⌊r/d⌋ (its
 //     error, below 2^12·2^−51 = 2^−39, is smaller than any non-zero distance of r/d
 //     to an integer, ≥ 1/d > 2^−32), or ⌊r/d⌋ − 1 when r/d is an integer, so
-//     q0 + ⌊r/d⌋ is q or q − 1; a last step each way guards it.
+//     q0 + ⌊r/d⌋ is q or q − 1; a last step each way guards it. When every lane's
+//     q0 ≤ 2^48 the middle step is skipped: q0's error is then below 2^48·2^−50.9 <
+//     1/2, so q0 is already within one of q.
 //     The sign is applied after, which is Go's truncating division.
 // Three passes over the row, so that the long dependency chains of neighbouring
 // groups overlap: (A) g and the moments, (B) ⌊√v⌋ + ε_t and the ratio x, (C) θ and
@@ -140,7 +142,7 @@
 // func adamKernel(a *adamArgs)
 // Registers: DI args, BX first synapse of the group, CX n, R8–R11 θ, gs, m, v;
 // K3 the group's lanes within the row; Z5 idx·γ, Z16–Z21 gradient constants, Z22
-// ones, Z23 γ, Z24–Z25 mix multipliers, Z26 lanes, Z27 zero, Z28 8γ, Z29 1.0, Z30 0.5.
+// ones, Z23 γ, Z24–Z25 mix multipliers, Z26 lanes, Z27 zero, Z28 8γ, Z29 1.0, Z30 0.5, Z31 2^48.
 TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ O_N(DI), CX
@@ -169,6 +171,8 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	VPBROADCASTQ AX, Z29
 	MOVQ         $0x3FE0000000000000, AX
 	VPBROADCASTQ AX, Z30
+	MOVQ         $0x0001000000000000, AX
+	VPBROADCASTQ AX, Z31
 	XORQ         BX, BX
 	IDX0G
 
@@ -389,6 +393,9 @@ passB:
 	VFMADD231PD  Z14, Z10, Z10
 	VMULPD       Z10, Z9, Z11
 	VCVTTPD2QQ   Z11, Z11
+	VPCMPGTQ     Z31, Z11, K2
+	KORTESTB     K2, K2
+	JEQ          div_fix
 	QMULD(Z11, Z12)
 	VPSUBQ       Z12, Z8, Z12
 	VCVTQQ2PD    Z12, Z13
@@ -396,6 +403,8 @@ passB:
 	VRNDSCALEPD  $9, Z13, Z13
 	VCVTTPD2QQ   Z13, Z13
 	VPADDQ       Z13, Z11, Z11
+
+div_fix:
 	QMULD(Z11, Z12)
 	VPSUBQ       Z12, Z8, Z12
 	VPCMPGTQ     Z12, Z27, K1
