@@ -143,6 +143,12 @@ func outerSum(dst []int64, stride int, a, b []int16, rows, cols, contexts int) {
 		outerSumGo(dst, stride, a, b, rows, cols, contexts)
 		return
 	}
+	if rows > 0 && contexts == 1 {
+		// One context: the outer product itself, no sums to form.
+		_ = dst[(rows-1)*stride+cols-1]
+		outerProdVNNI(&dst[0], stride, &a[0], rows, &b[0], cols)
+		return
+	}
 	if rows > 0 {
 		outerSumVNNI(dst, stride, a, b, rows, cols, contexts)
 		return

@@ -20,6 +20,9 @@ func maxAbsVNNI(p *int16, n int) uint32
 func pairWordsVNNI(d *int32, lo, hi *int16, n int)
 
 //go:noescape
+func outerProdVNNI(dst *int64, stride int, a *int16, rows int, b *int16, cols int)
+
+//go:noescape
 func transpose8(t *int16, rows int, w *int16, stride, r8, c8 int)
 
 //go:noescape

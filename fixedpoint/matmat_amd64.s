@@ -891,3 +891,57 @@ tr_next:
 
 tr_done:
 	RET
+
+// func outerProdVNNI(dst *int64, stride int, a *int16, rows int, b *int16, cols int)
+// dst[i·stride + j] = a[i]·b[j] for i < rows, j < cols: OuterSum of one context, eight
+// exact products at a time (vpmuldq of the sign-extended words), the last cols mod 8
+// under a mask.
+TEXT ·outerProdVNNI(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ stride+8(FP), R8
+	SHLQ $3, R8                // a row of dst in bytes
+	MOVQ a+16(FP), SI
+	MOVQ rows+24(FP), R10
+	MOVQ b+32(FP), R9
+	MOVQ cols+40(FP), R11
+	MOVQ R11, CX
+	ANDQ $7, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVB AX, K1               // the tail's lanes
+	MOVQ R11, R12
+	ANDQ $-8, R12              // cols rounded down to eight
+
+op_row:
+	TESTQ R10, R10
+	JZ    op_done
+	MOVWQSX (SI), AX
+	VPBROADCASTQ AX, Z0
+	XORQ  BX, BX
+
+op_col:
+	CMPQ BX, R12
+	JGE  op_tail
+	VPMOVSXWQ (R9)(BX*2), Z1
+	VPMULDQ   Z0, Z1, Z1
+	VMOVDQU64 Z1, (DI)(BX*8)
+	ADDQ      $8, BX
+	JMP       op_col
+
+op_tail:
+	CMPQ BX, R11
+	JGE  op_next
+	VPMOVSXWQ.Z (R9)(BX*2), K1, Z1
+	VPMULDQ     Z0, Z1, Z1
+	VMOVDQU64   Z1, K1, (DI)(BX*8)
+
+op_next:
+	ADDQ $2, SI
+	ADDQ R8, DI
+	DECQ R10
+	JMP  op_row
+
+op_done:
+	VZEROUPPER
+	RET
