@@ -45,6 +45,7 @@ var (
 	mnistSave    = flag.String("mnist-save", "", "directory to write gle's parameters to after every epoch (params-eN.json)")
 	mnistParams  = flag.String("mnist-params", "", "parameters (JSON, as -mnist-save writes them) both start from and the compiler ranges")
 	mnistFirst   = flag.Int("mnist-first", 1, "number of the first epoch (its shuffle)")
+	mnistBus     = flag.String("mnist-bus", "block", "the chip's error bus: block (a shared exponent per step) or static")
 )
 
 func TestMNIST1DCompiled(t *testing.T) {
@@ -268,6 +269,19 @@ func compileHinted(net *network.Network, cfg chip.Config, contexts int, params *
 }
 
 // overrideFormats sets formats of cfg from "name=Qm.n,..." (empty: none).
+// setBus sets cfg's error bus from -mnist-bus.
+func setBus(cfg *chip.Config, name string) error {
+	switch name {
+	case "block":
+		cfg.ErrorBus = chip.ErrorBusBlock
+	case "static":
+		cfg.ErrorBus = chip.ErrorBusStatic
+	default:
+		return fmt.Errorf("-mnist-bus %q: use block or static", name)
+	}
+	return nil
+}
+
 func overrideFormats(cfg *chip.Config, spec string) error {
 	if spec == "" {
 		return nil
@@ -510,6 +524,9 @@ func TestMNIST1DFidelity(t *testing.T) {
 	}
 	const C = 100
 	cfg := chip.DefaultConfig()
+	if err := setBus(&cfg, *mnistBus); err != nil {
+		t.Fatal(err)
+	}
 	if err := overrideFormats(&cfg, *mnistFormats); err != nil {
 		t.Fatal(err)
 	}
