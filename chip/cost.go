@@ -59,6 +59,9 @@ type Cost struct {
 	EnergyPJ                                  float64
 	MACPJ, SRAMPJ, LinkPJ, NeuronPJ, DividePJ float64
 	HopWords                                  uint64 // words × hops per step
+	// ErrorBusHopWords is the part of HopWords the block error bus adds: the partial
+	// ORs of populations split over tiles (not routes of the program).
+	ErrorBusHopWords uint64
 }
 
 type tileCost struct {
@@ -74,6 +77,7 @@ type stepCost struct {
 	links    [][4]uint64
 	critical uint64
 	crit     int
+	busHops  uint64 // words × hops of the block error bus's partial ORs
 }
 
 func ceilDiv(a, b uint64) uint64 { return (a + b - 1) / b }
@@ -210,7 +214,7 @@ func (c *Chip) busCost(sc *stepCost, C uint64) {
 				}
 				far = max(far, hops(t, u))
 				a.wordsSent++
-				c.walk(t, u, func(from, dir int) { sc.links[from][dir]++ })
+				c.walk(t, u, func(from, dir int) { sc.links[from][dir]++; sc.busHops++ })
 			}
 			var n uint64
 			for _, r := range c.tiles[t].runs {
@@ -311,6 +315,7 @@ func (c *Chip) Cost() Cost {
 			out.HopWords += w
 		}
 	}
+	out.ErrorBusHopWords = sc.busHops
 	out.LinkPJ = float64(out.HopWords) * e.PJPerHop
 	out.DividePJ = float64(divides) * e.PJPerDivide
 	out.EnergyPJ = out.MACPJ + out.SRAMPJ + out.LinkPJ + out.NeuronPJ + out.DividePJ
