@@ -616,6 +616,7 @@ func TestMNIST1DFidelity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	busHist := map[string][]int{} // per population: learning steps per error bus shift
 	chipStep := func(x []float64, labels []int, learn bool) ([]float64, error) {
 		if g2 != nil {
 			g2.Frozen = !learn
@@ -631,6 +632,14 @@ func TestMNIST1DFidelity(t *testing.T) {
 		}
 		if err := c.Step(); err != nil {
 			return nil, err
+		}
+		if learn {
+			for _, x := range c.ErrorBusExponents() {
+				if busHist[x.Population] == nil {
+					busHist[x.Population] = make([]int, 64)
+				}
+				busHist[x.Population][x.Shift]++
+			}
 		}
 		co = c.Output(co)
 		return co, nil
@@ -714,6 +723,17 @@ func TestMNIST1DFidelity(t *testing.T) {
 	k := float64(*mnistFidelity)
 	t.Logf("loss chip %.4f gle %.4f over %d batches; Δw: %s", sc/k, sg/k, *mnistFidelity, strings.Join(parts, "; "))
 	t.Logf("saturations: %s", saturations(c.Counters(), res.Program))
+	for _, q := range res.Program.Populations {
+		if h := busHist[q.Name]; h != nil {
+			var b strings.Builder
+			for s, n := range h {
+				if n > 0 {
+					fmt.Fprintf(&b, " %d:%d", s, n)
+				}
+			}
+			t.Logf("error bus shifts of %s (ErrorExp %d; shift:steps):%s", q.Name, q.ErrorExp, b.String())
+		}
+	}
 }
 
 func weightsOf(c *chip.Chip, g *gle.Net, p int) []float64 {
