@@ -37,7 +37,7 @@ var (
 	mnistEpochs  = flag.Int("mnist-epochs", 0, "epochs of the compiled MNIST-1D experiment (0: skip)")
 	mnistGLE     = flag.Bool("mnist-gle", true, "train gle beside the chip")
 	mnistChip    = flag.Bool("mnist-chip", true, "train the chip")
-	mnistFormats = flag.String("mnist-formats", "", "format overrides of the chip, name=Qm.n,...")
+	mnistFormats = flag.String("mnist-formats", "", "format overrides of the chip, name=Qm.n or name=stochastic|half-even (its rounding),...")
 	mnistHints   = flag.String("mnist-hints", "", "scale hints: pop.rate=e, pop.state=e, pop.error=e, proj.weight=e (projection by index), comma separated; a value dk adds k to the compiled value")
 	mnistTrain   = flag.Int("mnist-train", 0, "training samples per epoch (0: all)")
 	mnistTile    = flag.Int("mnist-tile", 0, "neurons per tile (0: the default; 64 puts every hidden layer on its own tile)")
@@ -288,14 +288,23 @@ func overrideFormats(cfg *chip.Config, spec string) error {
 	}
 	for _, kv := range strings.Split(spec, ",") {
 		name, f, _ := strings.Cut(kv, "=")
-		fm, err := fixedpoint.Parse(f)
-		if err != nil {
-			return err
+		var fm fixedpoint.Format
+		rounding := map[string]fixedpoint.Rounding{"stochastic": fixedpoint.Stochastic, "half-even": fixedpoint.HalfEven}
+		r, isRounding := rounding[f]
+		if !isRounding {
+			var err error
+			if fm, err = fixedpoint.Parse(f); err != nil {
+				return err
+			}
 		}
 		found := false
 		for i := range cfg.Formats {
 			if cfg.Formats[i].Name == name {
-				cfg.Formats[i].Format = fm
+				if isRounding {
+					cfg.Formats[i].Rounding = r
+				} else {
+					cfg.Formats[i].Format = fm
+				}
 				found = true
 			}
 		}
