@@ -131,6 +131,12 @@ func (c *Chip) phaseErrBus(i int) {
 		frac := f.errBus.Format.Frac + s
 		sr := f.errBus.Rounding == fixedpoint.Stochastic && s > 0
 		key := streamKey(f.errBus.Name, q.idx)
+		// Saturating stochastic or half-even rounding by a shift of 0…62 is inlined
+		// (Var.Rescale's bits: (x + draw>>(64−s))>>s, rhe); other policies take Rescale.
+		inline := f.errBus.Overflow == fixedpoint.Saturate && s <= 62 && !c.reference &&
+			(sr || s == 0 || f.errBus.Rounding == fixedpoint.HalfEven)
+		bus16 := rangeOf(f.errBus)
+		var sats uint64
 		for k := k0; k < k1; k++ {
 			var st fixedpoint.Stream
 			if sr {
@@ -139,14 +145,32 @@ func (c *Chip) phaseErrBus(i int) {
 			off := k * q.size
 			eb, bus := q.eb[off+r.lo:off+r.hi], q.errBus[off+r.lo:off+r.hi]
 			bus = bus[:len(eb)]
-			for j, e := range eb {
-				var d uint64
-				if sr {
-					d = st.Draw(uint64(r.lo + j))
+			switch {
+			case inline && sr:
+				us, top := uint(s), uint(64-s)
+				for j, e := range eb {
+					bus[j] = int16(bus16.clamp((e+int64(st.Draw(uint64(r.lo+j))>>top))>>us, &sats))
 				}
-				bus[j] = int16(f.errBus.Rescale(e, frac, d, cnt))
+			case inline && s == 0:
+				for j, e := range eb {
+					bus[j] = int16(bus16.clamp(e, &sats))
+				}
+			case inline:
+				us := uint(s)
+				for j, e := range eb {
+					bus[j] = int16(bus16.clamp(rhe(e, us), &sats))
+				}
+			default:
+				for j, e := range eb {
+					var d uint64
+					if sr {
+						d = st.Draw(uint64(r.lo + j))
+					}
+					bus[j] = int16(f.errBus.Rescale(e, frac, d, cnt))
+				}
 			}
 		}
+		cnt.Saturations += sats
 		if learnT {
 			c.neuronGradients(q, r.lo, r.hi, k0, k1, q.bSumP[p], q.tSumP[p])
 		}
