@@ -13,11 +13,19 @@ import (
 )
 
 // TestCostByHand checks the cost model on the tiny network (x 3 → h 4 → out 2, one
-// population per tile, tiles 0, 1, 2 in a row) against cycles counted by hand.
+// population per tile, tiles 0, 1, 2 in a row) against cycles counted by hand, with the
+// static and the block error bus.
 func TestCostByHand(t *testing.T) {
+	for _, mode := range []chip.ErrorBusMode{chip.ErrorBusStatic, chip.ErrorBusBlock} {
+		costByHand(t, mode)
+	}
+}
+
+func costByHand(t *testing.T, mode chip.ErrorBusMode) {
 	cfg := chip.DefaultConfig()
 	cfg.Rows, cfg.Cols = 1, 3
 	cfg.MACUnits, cfg.NeuronCycles, cfg.LinkBits = 4, 2, 16
+	cfg.ErrorBus = mode
 	p, err := chiptest.Map(tinyNet(3), nil, chiptest.Options{Config: &cfg, Contexts: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -27,26 +35,34 @@ func TestCostByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := c.Cost()
+	// The block error bus: per population whose bus is read (h and out learn their
+	// incoming weights), 2 cycles for its exponent (no other tile holds part of it) and
+	// one per neuron and context to shift ĕ onto the bus: h 2 + 2·4 = 10, out 2 + 2·2 = 6.
+	bus1, bus2 := uint64(0), uint64(0)
+	if mode == chip.ErrorBusBlock {
+		bus1, bus2 = 10, 6
+	}
 	// Tile 1 (h, block x→h 4×3): forward ⌈2·12/4⌉ = 6; neurons 2·4·2 = 16; no backward
 	// (the source is an input); learning (Adam, weights) ⌈(2+6)·12/4⌉ = 24. It sends
 	// rates of h (4 neurons × 2 contexts = 8 words) east to tile 2: 8 cycles, and
 	// nothing west (x→h's errors are not needed).
-	want1 := chip.TileCost{Tile: 1, Forward: 6, Neurons: 16, Backward: 0, Learning: 24, Link: 8, Cycles: 54}
+	want1 := chip.TileCost{Tile: 1, Forward: 6, Neurons: 16 + bus1, Backward: 0, Learning: 24, Link: 8, ErrorBus: bus1, Cycles: 54 + bus1}
 	got1 := k.Tiles[1]
 	got1.MACs, got1.NeuronUpdates, got1.SRAMReads, got1.SRAMWrites, got1.WordsSent = 0, 0, 0, 0, 0
 	if got1 != want1 {
-		t.Errorf("tile 1: got %+v, want %+v", got1, want1)
+		t.Errorf("%v bus: tile 1: got %+v, want %+v", mode, got1, want1)
 	}
 	// Tile 2 (out, block h→out 2×4): forward ⌈2·8/4⌉ = 4; neurons 2·2·2 = 8; backward 4;
 	// learning ⌈8·8/4⌉ = 16; sends the error sums of h (4 × 2 contexts × 2 words = 16) west.
-	want2 := chip.TileCost{Tile: 2, Forward: 4, Neurons: 8, Backward: 4, Learning: 16, Link: 16, Cycles: 48}
+	want2 := chip.TileCost{Tile: 2, Forward: 4, Neurons: 8 + bus2, Backward: 4, Learning: 16, Link: 16, ErrorBus: bus2, Cycles: 48 + bus2}
 	got2 := k.Tiles[2]
 	got2.MACs, got2.NeuronUpdates, got2.SRAMReads, got2.SRAMWrites, got2.WordsSent = 0, 0, 0, 0, 0
 	if got2 != want2 {
-		t.Errorf("tile 2: got %+v, want %+v", got2, want2)
+		t.Errorf("%v bus: tile 2: got %+v, want %+v", mode, got2, want2)
 	}
-	if k.CriticalTile != 1 || k.CyclesPerStep != 54 || k.MaxStepRate != cfg.ClockHz/54 {
-		t.Errorf("critical tile %d, %d cycles, %g steps/s", k.CriticalTile, k.CyclesPerStep, k.MaxStepRate)
+	crit := 54 + bus1
+	if k.CriticalTile != 1 || k.CyclesPerStep != crit || k.MaxStepRate != cfg.ClockHz/float64(crit) {
+		t.Errorf("%v bus: critical tile %d, %d cycles, %g steps/s", mode, k.CriticalTile, k.CyclesPerStep, k.MaxStepRate)
 	}
 	if k.SynapticOps != 2*12+24*2/2+2*8*2+(2+6)*8-6*8+0 && k.SynapticOps == 0 {
 		t.Errorf("synaptic ops %d", k.SynapticOps)
@@ -57,8 +73,8 @@ func TestCostByHand(t *testing.T) {
 	// The counters add the cost of every step; tiles 0 and 2 stall for the critical one.
 	drive(t, c, 3, 1, 1, false)
 	cs := c.Counters()
-	if cs.Tiles[2].StalledCycles != 3*(54-48) || cs.Tiles[1].StalledCycles != 0 || cs.Tiles[1].BusyCycles != 3*54 {
-		t.Errorf("stalls: %+v", cs.Tiles)
+	if cs.Tiles[2].StalledCycles != 3*(crit-48-bus2) || cs.Tiles[1].StalledCycles != 0 || cs.Tiles[1].BusyCycles != 3*crit {
+		t.Errorf("%v bus: stalls: %+v", mode, cs.Tiles)
 	}
 	if cs.Links[1][0] != 3*8 {
 		t.Errorf("words east from tile 1: %d, want 24", cs.Links[1][0])
@@ -251,4 +267,77 @@ func TestRunFromTraceStreams(t *testing.T) {
 	if _, err := c.TraceSource(tg, nil); errString(err) != "chip: input stream has 2 columns, the program takes 3" {
 		t.Error(err)
 	}
+}
+
+// TestCostErrorBusSplit: a population split over tiles costs the block error bus one
+// word from each of its tiles to every other (the partial ORs) and the exponent's
+// round trip to the farthest of them; the static bus costs neither.
+func TestCostErrorBusSplit(t *testing.T) {
+	cost := func(mode chip.ErrorBusMode) (chip.Cost, *chip.Program) {
+		cfg := chip.DefaultConfig()
+		cfg.Rows, cfg.Cols = 2, 3
+		cfg.NeuronsPerTile = 2 // h's 4 neurons on two tiles
+		cfg.ErrorBus = mode
+		p, err := chiptest.Map(tinyNet(3), nil, chiptest.Options{Config: &cfg, Contexts: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := chip.New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.Cost(), p
+	}
+	static, p := cost(chip.ErrorBusStatic)
+	block, _ := cost(chip.ErrorBusBlock)
+	tiles := map[int][]int{} // population → its tiles
+	for ti, tl := range p.Tiles {
+		seen := map[int]bool{}
+		for _, s := range tl.Slots {
+			if !seen[s.Population] && p.Populations[s.Population].Role != chip.RoleInput {
+				seen[s.Population] = true
+				tiles[s.Population] = append(tiles[s.Population], ti)
+			}
+		}
+	}
+	split := false
+	for ti := range p.Tiles {
+		var words, cycles uint64
+		for q, ts := range tiles {
+			far, here, n := 0, false, 0
+			for _, u := range ts {
+				here = here || u == ti
+				d := abs(u/3-ti/3) + abs(u%3-ti%3)
+				far = max(far, d)
+			}
+			if !here {
+				continue
+			}
+			for _, s := range p.Tiles[ti].Slots {
+				if s.Population == q {
+					n++
+				}
+			}
+			split = split || len(ts) > 1
+			words += uint64(len(ts) - 1)
+			cycles += 2 + 2*uint64(far) + 2*uint64(n)
+		}
+		if got := block.Tiles[ti].WordsSent - static.Tiles[ti].WordsSent; got != words {
+			t.Errorf("tile %d: the block bus sends %d more words, want %d", ti, got, words)
+		}
+		if got := block.Tiles[ti].ErrorBus; got != cycles || static.Tiles[ti].ErrorBus != 0 {
+			t.Errorf("tile %d: error bus cycles %d (static %d), want %d (0)", ti, got, static.Tiles[ti].ErrorBus, cycles)
+		}
+	}
+	if !split {
+		t.Fatal("no population is split over tiles; the test tests nothing")
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -25,7 +25,8 @@ import (
 //	u       B_u = (dt/τm)·B_Δu + ½L(dt/τm)·(|Δu| + B_Δu) + ½L(u)
 //	r       table units: Lip(φ)·(B_ŭ + ½L(phi_in)) + E(φ); identity: B_ŭ + ½L(r)
 //	r′      table units: Lip(φ′)·(B_ŭ + ½L(phi_in)) + E(φ′); identity: 0
-//	ε_in    Σ_i |W_ij|·(B_ĕ,i + ½L(err_bus)) + ½L(eps_in)  (next step's error input)
+//	ε_in    Σ_i |W_ij|·(B_ĕ,i + ½L_t(err_bus)) + ½L(eps_in)  (next step's error input;
+//	        L_t the step's bus LSB: with the block bus 2^(ErrorExp − F_ĕ + s_t))
 //
 // L(x) is the value of one LSB of x under its owner's exponent, E(unit) the unit's
 // largest error over its whole input range (fixedpoint.LUT.MaxError) and Lip its
@@ -344,6 +345,11 @@ func oneStepBound(t *testing.T, v variant) {
 		if mustVar(t, p, "err_bus").Rounding == fixedpoint.Stochastic {
 			busErr = 1
 		}
+		// The bus LSB of the step: the block bus's shift (the static bus: err_bus's LSB).
+		busLSB := map[string]float64{}
+		for _, x := range c.ErrorBusExponents() {
+			busLSB[x.Population] = math.Ldexp(1, x.LSBExp)
+		}
 		for qi, q := range p.Populations {
 			if q.Role == chip.RoleInput {
 				continue
@@ -357,7 +363,7 @@ func oneStepBound(t *testing.T, v variant) {
 					for jj := range q.Size {
 						want[k*q.Size+jj] += pr.EBottom[k*q.Size+jj]
 						for ii := range tq.Size {
-							bound[k*q.Size+jj] += math.Abs(pr.W[ii*q.Size+jj]) * (bEB[pr.Target.Index][k*tq.Size+ii] + busErr*lsb(t, p, "err_bus", tq.ErrorExp))
+							bound[k*q.Size+jj] += math.Abs(pr.W[ii*q.Size+jj]) * (bEB[pr.Target.Index][k*tq.Size+ii] + busErr*busLSB[tq.Name])
 						}
 					}
 				}

@@ -49,6 +49,9 @@ type Chip struct {
 	shadow [][]*tile
 	// phases are the step's phases; each runs over len(tiles)·parts items (see item).
 	phases []func(i int)
+	// busAfter is the index of the phase after which busExponents runs (the block
+	// error bus), −1 for none.
+	busAfter int
 
 	probes *probeSet
 
@@ -162,6 +165,14 @@ type pop struct {
 	biasShift     int
 	tsumFrac      int // transposed: common fraction bits of Σ Wᵀ ĕ
 	accIn, accOut [][]int32
+
+	// The error bus's shift of this step: err_bus = ĕ_raw·2^−busShift (see errbus.go);
+	// the static shift with ErrorBusStatic. busMin, busMax: its range since the counters
+	// were reset (busSeen: a block step ran since). ebOr: per phase item, the OR of the
+	// |ĕ_raw| its neuron phase formed (block bus only).
+	busShift, busMin, busMax int
+	busSeen                  bool
+	ebOr                     []uint64
 
 	plan neuronPlan
 
@@ -312,11 +323,22 @@ func (c *Chip) setParts(n int) {
 			}
 		}
 	}
-	if c.parts == 1 {
-		c.phases = []func(int){c.phaseForward, c.phaseNeurons, c.phaseBackward, c.phaseCommit}
-		return
+	// The block error bus: the neuron phase leaves a partial OR per item, busExponents
+	// (after phase busAfter) fixes the shifts, phaseErrBus puts ĕ on the bus.
+	c.phases = []func(int){c.phaseForward, c.phaseNeurons}
+	c.busAfter = -1
+	if c.blockBus() {
+		c.busAfter = len(c.phases) - 1
+		c.phases = append(c.phases, c.phaseErrBus)
+		for _, q := range c.pops {
+			q.ebOr = make([]uint64, len(c.tiles)*c.parts)
+		}
 	}
-	c.phases = []func(int){c.phaseForward, c.phaseNeurons, c.phaseBackward, c.phaseLearn, c.phaseCommit}
+	c.phases = append(c.phases, c.phaseBackward)
+	if c.parts > 1 {
+		c.phases = append(c.phases, c.phaseLearn)
+	}
+	c.phases = append(c.phases, c.phaseCommit)
 }
 
 // item returns the tile (tile t's shadow for parts ≥ 1) and part of phase item i.
@@ -390,6 +412,7 @@ func (c *Chip) build() error {
 		ps.ub, ps.eb, ps.inst, ps.du = s(), s(), s(), s()
 		ps.rNext, ps.rpNext = s(), s()
 		ps.errBus = make([]int16, C*n)
+		ps.busShift = c.staticShift()
 		if err := c.buildUnits(ps); err != nil {
 			return err
 		}

@@ -30,6 +30,11 @@ type Config struct {
 	// LUTSegments is the number of segments of every table nonlinearity unit (φ, φ′,
 	// exp); 0 keeps fixedpoint's per-unit defaults.
 	LUTSegments int
+	// ErrorBus is how ĕ is scaled onto the int16 error bus: ErrorBusBlock (the zero
+	// value, the default) gives every population one exponent per step, shared by its
+	// neurons and contexts; ErrorBusStatic keeps the fixed err_bus format (see
+	// docs/chip.md, "The error bus").
+	ErrorBus ErrorBusMode
 
 	// MACUnits is the number of multiply-accumulate units of a tile (one MAC per unit
 	// and cycle), shared by the forward read, the transposed read and the gradient.
@@ -50,6 +55,31 @@ type Config struct {
 
 	// Analog holds the die's non-idealities; the zero value is an ideal chip.
 	Analog Analog
+}
+
+// ErrorBusMode is how each step's ĕ (e_breve) is scaled onto the int16 error bus that
+// the transposed crossbar reads and learning multiplies.
+type ErrorBusMode uint8
+
+const (
+	// ErrorBusBlock is block floating point: at every step, each population's ĕ goes
+	// onto the bus shifted right by one exponent s_t shared by all its neurons and
+	// contexts, the smallest in 0 … width(e_breve) − width(err_bus) with every |ĕ|>>s_t
+	// within the bus; everything reading the bus uses that step's scale.
+	ErrorBusBlock ErrorBusMode = iota
+	// ErrorBusStatic rounds ĕ onto the bus at the fixed err_bus format (the population's
+	// ErrorExp its only scale): the chip before the block bus, bit for bit.
+	ErrorBusStatic
+)
+
+func (m ErrorBusMode) String() string {
+	switch m {
+	case ErrorBusBlock:
+		return "block"
+	case ErrorBusStatic:
+		return "static"
+	}
+	return fmt.Sprintf("ErrorBusMode(%d)", uint8(m))
 }
 
 // Energy is the cost model's energy per operation, in picojoules. The default values are
@@ -201,6 +231,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("chip: config: %d contexts; the context memory holds 1 to %d", c.MaxContexts, MaxContextsLimit)
 	case c.LUTSegments != 0 && (c.LUTSegments < 2 || c.LUTSegments > 1<<20 || c.LUTSegments&(c.LUTSegments-1) != 0):
 		return fmt.Errorf("chip: config: %d LUT segments; use a power of two from 2 to 1048576, or 0 for the defaults", c.LUTSegments)
+	case c.ErrorBus > ErrorBusStatic:
+		return fmt.Errorf("chip: config: error bus mode %d; use ErrorBusBlock (0) or ErrorBusStatic (1)", c.ErrorBus)
 	case c.MACUnits < 1:
 		return fmt.Errorf("chip: config: %d MAC units per tile; a tile needs at least 1", c.MACUnits)
 	case c.NeuronCycles < 1:

@@ -18,6 +18,14 @@ import (
 //	           6 (Adam) operations per synapse for the optimizer, plus 4·neurons +
 //	           DividerCycles while τm learns
 //	transfers  the busiest of the tile's four outgoing links: ⌈16·words / LinkBits⌉
+//	error bus  (the block error bus, counted in the neuron phase) per population on the
+//	           tile whose bus anything reads (a transposed read, weight or τm learning)
+//	           2 cycles (the leading-zero count of its OR register, which the neuron
+//	           unit ORs every |ĕ| into as it goes, and the exponent broadcast) plus
+//	           2·hops of the farthest other tile holding part of it (partial ORs in,
+//	           the exponent back); then C·neurons cycles re-reading ĕ (two words each)
+//	           and shifting it onto the bus. A population split over tiles costs each
+//	           of its tiles one word to every other (the partial OR), over XY routes.
 //
 // Words are 16 bits: a rate or an error is one word, a partial sum (32 bits) two, per
 // context, over every link of the XY route (column first, then row). The step takes as
@@ -27,6 +35,9 @@ import (
 type TileCost struct {
 	Tile                                       int
 	Forward, Neurons, Backward, Learning, Link uint64
+	// ErrorBus is the part of Neurons the block error bus takes: the exponent reduction
+	// and the re-encoding of ĕ (0 with ErrorBusStatic).
+	ErrorBus uint64
 	// Cycles is the sum of the phases.
 	Cycles uint64
 	// MACs, NeuronUpdates, SRAMReads, SRAMWrites (16-bit words) and WordsSent per step.
@@ -48,11 +59,15 @@ type Cost struct {
 	EnergyPJ                                  float64
 	MACPJ, SRAMPJ, LinkPJ, NeuronPJ, DividePJ float64
 	HopWords                                  uint64 // words × hops per step
+	// ErrorBusHopWords is the part of HopWords the block error bus adds: the partial
+	// ORs of populations split over tiles (not routes of the program).
+	ErrorBusHopWords uint64
 }
 
 type tileCost struct {
 	macs, neuronUpdates, sramReads, sramWrites, wordsSent uint64
 	phases                                                [5]uint64
+	busCycles                                             uint64 // of phases[1]
 	cycles                                                uint64
 	divides                                               uint64
 }
@@ -62,6 +77,7 @@ type stepCost struct {
 	links    [][4]uint64
 	critical uint64
 	crit     int
+	busHops  uint64 // words × hops of the block error bus's partial ORs
 }
 
 func ceilDiv(a, b uint64) uint64 { return (a + b - 1) / b }
@@ -137,6 +153,9 @@ func (c *Chip) computeCost() *stepCost {
 			a.divides = 4 * neurons
 		}
 	}
+	if c.blockBus() {
+		c.busCost(sc, C)
+	}
 	// Routes: words over every link of the XY path.
 	for t := range c.prog.Tiles {
 		for _, r := range c.prog.Tiles[t].Routes {
@@ -166,6 +185,76 @@ func (c *Chip) computeCost() *stepCost {
 		}
 	}
 	return sc
+}
+
+// busCost adds the block error bus's work to sc: per tile and population the exponent
+// (leading-zero count, broadcast, and with the population split over tiles the
+// exchange of partial ORs), then the re-encoding of its ĕ onto the bus.
+func (c *Chip) busCost(sc *stepCost, C uint64) {
+	homes := make([][]int, len(c.pops)) // the tiles holding part of each population
+	for t, tl := range c.tiles {
+		for _, r := range tl.runs {
+			if q := r.p; q.role != RoleInput && (len(homes[q.idx]) == 0 || homes[q.idx][len(homes[q.idx])-1] != t) {
+				homes[q.idx] = append(homes[q.idx], t)
+			}
+		}
+	}
+	cols := c.cfg.Cols
+	hops := func(a, b int) int { return abs(a/cols-b/cols) + abs(a%cols-b%cols) }
+	for q, ts := range homes {
+		if len(ts) == 0 || !c.busRead(c.pops[q]) {
+			continue
+		}
+		for _, t := range ts {
+			a := &sc.tiles[t]
+			far := 0
+			for _, u := range ts {
+				if u == t {
+					continue
+				}
+				far = max(far, hops(t, u))
+				a.wordsSent++
+				c.walk(t, u, func(from, dir int) { sc.links[from][dir]++; sc.busHops++ })
+			}
+			var n uint64
+			for _, r := range c.tiles[t].runs {
+				if r.p.idx == q {
+					n += uint64(r.hi - r.lo)
+				}
+			}
+			a.busCycles += 2 + 2*uint64(far) + C*n
+			a.sramReads += 2 * C * n
+		}
+	}
+	for t := range sc.tiles {
+		sc.tiles[t].phases[1] += sc.tiles[t].busCycles
+	}
+}
+
+// busRead reports whether anything reads q's error bus this step: a transposed read,
+// weight learning into q or τm learning.
+func (c *Chip) busRead(q *pop) bool {
+	l := &c.prog.Learning
+	if q.hasBackward() || c.learnOn && l.TauM.On {
+		return true
+	}
+	if c.learnOn && l.Weights.On {
+		for _, x := range q.in {
+			for _, b := range x.blocks {
+				if b.plastic {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // routeNeeded reports whether an error route carries anything this step: errors only
@@ -212,7 +301,7 @@ func (c *Chip) Cost() Cost {
 	}
 	var divides uint64
 	for t, a := range sc.tiles {
-		tc := TileCost{Tile: t, Forward: a.phases[0], Neurons: a.phases[1], Backward: a.phases[2], Learning: a.phases[3], Link: a.phases[4],
+		tc := TileCost{Tile: t, Forward: a.phases[0], Neurons: a.phases[1], Backward: a.phases[2], Learning: a.phases[3], Link: a.phases[4], ErrorBus: a.busCycles,
 			Cycles: a.cycles, MACs: a.macs, NeuronUpdates: a.neuronUpdates, SRAMReads: a.sramReads, SRAMWrites: a.sramWrites, WordsSent: a.wordsSent}
 		out.Tiles = append(out.Tiles, tc)
 		out.SynapticOps += a.macs
@@ -226,6 +315,7 @@ func (c *Chip) Cost() Cost {
 			out.HopWords += w
 		}
 	}
+	out.ErrorBusHopWords = sc.busHops
 	out.LinkPJ = float64(out.HopWords) * e.PJPerHop
 	out.DividePJ = float64(divides) * e.PJPerDivide
 	out.EnergyPJ = out.MACPJ + out.SRAMPJ + out.LinkPJ + out.NeuronPJ + out.DividePJ

@@ -140,6 +140,9 @@ func (c *Chip) ResetCounters() {
 		c.links[i] = [4]uint64{}
 	}
 	c.hostCnt = fixedpoint.Counters{}
+	for _, q := range c.pops {
+		q.busSeen = false
+	}
 }
 
 // countStep adds one step's activity (from the cost model) to the counters.
@@ -202,6 +205,18 @@ func (c *Chip) Health() string {
 	}
 	if cs.Total.WeightClips > 0 {
 		fmt.Fprintf(&b, "weights clipped at the ends of w_mem %s times; raise the affected projections' WeightExp or lower the learning rate\n", group(cs.Total.WeightClips))
+	}
+	if c.blockBus() {
+		// The block error bus's shifts, once errors have flowed.
+		var parts []string
+		any := false
+		for _, x := range c.ErrorBusExponents() {
+			any = any || x.MaxShift > 0
+			parts = append(parts, fmt.Sprintf("%s %d–%d (last %d, LSB 2^%d)", x.Population, x.MinShift, x.MaxShift, x.Shift, x.LSBExp))
+		}
+		if any {
+			fmt.Fprintf(&b, "error bus shifts of ĕ (block exponent per step, range since the counters were reset): %s\n", strings.Join(parts, ", "))
+		}
 	}
 	return b.String()
 }

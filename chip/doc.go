@@ -30,6 +30,11 @@
 //     shifts; every random draw (stochastic rounding, noise, mismatch) is keyed by seed,
 //     variable, owner (population or projection), step, context and declared index,
 //     never by tile, block or thread.
+//   - The block error bus (Config.ErrorBus, the default) shifts each population's ĕ
+//     onto the bus by one exponent per step, the leading-zero count of the OR of all its
+//     |ĕ| (partial ORs per tile and part, reduced in one pass between the neuron phase
+//     and the bus phase): an OR is order-free, so the exponent is too. ErrorBusStatic
+//     is the chip before it, bit for bit (TestFingerprintStatic).
 //   - Program and Config are plain data (slices and values): New copies what it keeps,
 //     so a caller may reuse or change a Program after loading it.
 //   - A Chip is not safe for concurrent use; it may step its tiles on several goroutines

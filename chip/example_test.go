@@ -43,6 +43,7 @@ func Example() {
 	// output 0.30 after 400 steps
 	// 400 steps run.
 	// No variable saturated or wrapped: every value stayed within its format.
+	// error bus shifts of ĕ (block exponent per step, range since the counters were reset): h 0–9 (last 0, LSB 2^-26), y 0–11 (last 0, LSB 2^-26)
 }
 
 // A register holds a mantissa in its table format and an exponent.

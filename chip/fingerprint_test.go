@@ -29,7 +29,7 @@ var updateFingerprint = flag.Bool("update", false, "rewrite testdata/fingerprint
 type fpCase struct {
 	name    string
 	workers int
-	run     func(t *testing.T, workers int) *chip.Chip
+	run     func(t *testing.T, workers int, bus chip.ErrorBusMode) *chip.Chip
 }
 
 var (
@@ -49,8 +49,8 @@ func mnist1D(t *testing.T) *tasks.Sequences {
 
 // fpMNIST steps the spec's MNIST-1D network (chiptest mapper, Adam, cross-entropy) on
 // consecutive training batches, as the bench and the training loop feed it.
-func fpMNIST(contexts, steps int, die *chip.Analog) func(t *testing.T, workers int) *chip.Chip {
-	return func(t *testing.T, workers int) *chip.Chip {
+func fpMNIST(contexts, steps int, die *chip.Analog) func(t *testing.T, workers int, bus chip.ErrorBusMode) *chip.Chip {
+	return func(t *testing.T, workers int, bus chip.ErrorBusMode) *chip.Chip {
 		net, err := tasks.MNIST1DNetwork(tasks.MNIST1DWidth, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -63,6 +63,7 @@ func fpMNIST(contexts, steps int, die *chip.Analog) func(t *testing.T, workers i
 		if die != nil {
 			opts = append(opts, chip.WithAnalog(*die))
 		}
+		p.Config.ErrorBus = bus
 		c, err := chip.New(p, opts...)
 		if err != nil {
 			t.Fatal(err)
@@ -129,12 +130,12 @@ func layeredNet(seed uint64, opt string) *network.Network {
 	return n
 }
 
-func fpNet(net func() *network.Network, contexts, steps int, amp float64, die *chip.Analog) func(t *testing.T, workers int) *chip.Chip {
+func fpNet(net func() *network.Network, contexts, steps int, amp float64, die *chip.Analog) func(t *testing.T, workers int, bus chip.ErrorBusMode) *chip.Chip {
 	return fpNetOpt(net, chiptest.Options{}, contexts, steps, amp, die)
 }
 
-func fpNetOpt(net func() *network.Network, opt chiptest.Options, contexts, steps int, amp float64, die *chip.Analog) func(t *testing.T, workers int) *chip.Chip {
-	return func(t *testing.T, workers int) *chip.Chip {
+func fpNetOpt(net func() *network.Network, opt chiptest.Options, contexts, steps int, amp float64, die *chip.Analog) func(t *testing.T, workers int, bus chip.ErrorBusMode) *chip.Chip {
+	return func(t *testing.T, workers int, bus chip.ErrorBusMode) *chip.Chip {
 		n := net()
 		opt.Contexts = contexts
 		p, err := chiptest.Map(n, nil, opt)
@@ -145,6 +146,7 @@ func fpNetOpt(net func() *network.Network, opt chiptest.Options, contexts, steps
 		if die != nil {
 			opts = append(opts, chip.WithAnalog(*die))
 		}
+		p.Config.ErrorBus = bus
 		c, err := chip.New(p, opts...)
 		if err != nil {
 			t.Fatal(err)
@@ -157,7 +159,7 @@ func fpNetOpt(net func() *network.Network, opt chiptest.Options, contexts, steps
 func fpCases() []fpCase {
 	die := noisyDie
 	var cs []fpCase
-	add := func(name string, workers int, run func(t *testing.T, workers int) *chip.Chip) {
+	add := func(name string, workers int, run func(t *testing.T, workers int, bus chip.ErrorBusMode) *chip.Chip) {
 		cs = append(cs, fpCase{name, workers, run})
 	}
 	add("mnist1d/contexts=100", 1, fpMNIST(100, 300, nil))
@@ -225,7 +227,7 @@ func TestFingerprint(t *testing.T) {
 	}
 	var out strings.Builder
 	for _, fc := range fpCases() {
-		c := fc.run(t, fc.workers)
+		c := fc.run(t, fc.workers, chip.ErrorBusBlock)
 		got := fpHash(c)
 		c.Close()
 		fmt.Fprintf(&out, "%s\t%s\n", fc.name, got)
@@ -263,11 +265,39 @@ func TestFingerprintParts(t *testing.T) {
 		if raceEnabled && strings.HasPrefix(fc.name, "mnist1d/contexts=100") {
 			continue // slow under the race detector; the layered cases run there
 		}
-		c := fc.run(t, 3)
+		c := fc.run(t, 3, chip.ErrorBusBlock)
 		got := fpHash(c)
 		c.Close()
 		if got != want[fc.name] {
 			t.Errorf("%s on 3 workers: fingerprint %s, want %s", fc.name, got, want[fc.name])
+		}
+	}
+}
+
+// TestFingerprintStatic: with Config.ErrorBus = ErrorBusStatic every golden case gives
+// the fingerprint the chip gave before the block error bus (testdata/
+// fingerprint-static.golden, recorded then and never regenerated), on 1 and 2 workers.
+func TestFingerprintStatic(t *testing.T) {
+	want := map[string]string{}
+	data, err := os.ReadFile(filepath.Join("testdata", "fingerprint-static.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, hash, ok := strings.Cut(line, "\t"); ok {
+			want[name] = hash
+		}
+	}
+	for i, fc := range fpCases() {
+		workers := 1 + i%2
+		if raceEnabled && strings.HasPrefix(fc.name, "mnist1d/contexts=100") {
+			continue
+		}
+		c := fc.run(t, workers, chip.ErrorBusStatic)
+		got := fpHash(c)
+		c.Close()
+		if got != want[fc.name] {
+			t.Errorf("%s (static bus, %d workers): fingerprint %s, want %s", fc.name, workers, got, want[fc.name])
 		}
 	}
 }

@@ -222,7 +222,7 @@ func (c *Chip) learnBlock(tl *tile, b *block, i0, i1 int, ea, rb []int16) {
 	}
 	gs := b.gsum
 	fixedpoint.OuterSum(gs[i0*b.cols:i1*b.cols], b.cols, ea[:C*nr], rb[:C*b.cols], C)
-	sFrac := f.errBus.Format.Frac - tgt.eExp + f.rateBus.Format.Frac - src.rExp
+	sFrac := c.busFrac(tgt) - tgt.eExp + f.rateBus.Format.Frac - src.rExp
 	o := c.newOpt(kindW, f.wMem, b.p.wExp, b.p.gExp, b.p.idx)
 	pl := c.optPlan(&o, sFrac)
 	fast := pl.ok && !c.reference
@@ -417,7 +417,7 @@ func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
 	}
 	if lr.TauM.On {
 		o := c.newOpt(kindT, f.tau, 0, q.gtExp, q.idx)
-		sFrac := f.errBus.Format.Frac - q.eExp + f.u.Format.Frac - q.sExp
+		sFrac := c.busFrac(q) - q.eExp + f.u.Format.Frac - q.sExp
 		changed := false
 		pl := c.optPlan(&o, sFrac)
 		var old [adamRowMax]int64

@@ -14,13 +14,19 @@ import (
 // learning register, the crossbar cells, the host port and the counters. Restoring it
 // and stepping on gives the bits an uninterrupted run gives.
 //
-// Layout (SnapshotVersion 1): the 8 bytes "GLEMUSNP"; the version as a little-endian
+// Layout (SnapshotVersion 2): the 8 bytes "GLEMUSNP"; the version as a little-endian
 // uint32; the program as JSON, preceded by its length (uvarint); the arrays in the order
 // Chip.arrays lists them, each a uvarint length and zigzag varints; the scalars as
-// zigzag varints; and the CRC-32 (IEEE) of everything before it, little-endian.
+// zigzag varints; per non-input population its error bus shift, the shift range seen
+// and whether any (four zigzag varints, version 2 only); and the CRC-32 (IEEE) of
+// everything before it, little-endian.
+//
+// Version 1 (before the block error bus) is still read: its chips ran the static error
+// bus, so it restores with Config.ErrorBus = ErrorBusStatic and steps on as it would
+// have.
 
 // SnapshotVersion is the version of the snapshot layout AppendSnapshot writes.
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 var snapshotMagic = []byte("GLEMUSNP")
 
@@ -118,6 +124,18 @@ func (c *Chip) AppendSnapshot(dst []byte) ([]byte, error) {
 	for _, p := range us {
 		dst = binary.AppendUvarint(dst, *p)
 	}
+	for _, q := range c.pops {
+		if q.role == RoleInput {
+			continue
+		}
+		seen := int64(0)
+		if q.busSeen {
+			seen = 1
+		}
+		for _, x := range [...]int64{int64(q.busShift), int64(q.busMin), int64(q.busMax), seen} {
+			dst = binary.AppendVarint(dst, x)
+		}
+	}
 	return binary.LittleEndian.AppendUint32(dst, crc32.ChecksumIEEE(dst[start:])), nil
 }
 
@@ -138,8 +156,9 @@ func Restore(data []byte, opts ...Option) (*Chip, error) {
 		return nil, bad("CRC mismatch (stored %#08x, computed %#08x); the data is corrupted", sum, got)
 	}
 	r := &reader{buf: body[len(snapshotMagic):]}
-	if v := r.u32(); v != SnapshotVersion {
-		return nil, bad("version %d; this glemu reads version %d", v, SnapshotVersion)
+	version := r.u32()
+	if version != 1 && version != SnapshotVersion {
+		return nil, bad("version %d; this glemu reads versions 1 and %d (a newer glemu wrote it?)", version, SnapshotVersion)
 	}
 	n := r.uvarint()
 	js := r.take(n)
@@ -151,6 +170,9 @@ func Restore(data []byte, opts ...Option) (*Chip, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&prog); err != nil {
 		return nil, bad("program: %v", err)
+	}
+	if version == 1 {
+		prog.Config.ErrorBus = ErrorBusStatic // version 1 chips had only the static bus
 	}
 	if err := prog.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSnapshot, err)
@@ -192,6 +214,22 @@ func Restore(data []byte, opts ...Option) (*Chip, error) {
 	for _, p := range us {
 		*p = r.uvarint()
 	}
+	sMax := c.f.eB.Format.Width() - c.f.errBus.Format.Width()
+	for _, q := range c.pops {
+		if q.role == RoleInput || version == 1 {
+			continue
+		}
+		var v [4]int64
+		for k := range v {
+			v[k] = r.varint()
+		}
+		for _, x := range v[:3] {
+			if r.err == nil && (x < 0 || x > int64(max(sMax, c.staticShift()))) {
+				r.fail("population %q: error bus shift %d is out of range", q.name, x)
+			}
+		}
+		q.busShift, q.busMin, q.busMax, q.busSeen = int(v[0]), int(v[1]), int(v[2]), v[3] != 0
+	}
 	if r.err != nil {
 		return nil, bad("%v", r.err)
 	}
@@ -214,6 +252,7 @@ func Restore(data []byte, opts ...Option) (*Chip, error) {
 		q.updatePhiAdjust()
 	}
 	c.learn.setRates(c, int64(1)<<c.f.decy.Format.Frac)
+	c.busScales()
 	return c, nil
 }
 

@@ -56,7 +56,8 @@ func (c *Chip) stateRef(pop int, name string) (*pop, stateRef, error) {
 	case "eps_in":
 		s.v, s.raw, s.exp = f.eps, q.eps, q.eExp
 	case "err_bus":
-		s.v, s.bus, s.exp = f.errBus, q.errBus, q.eExp
+		// The bus's values carry this step's shift (the block error bus).
+		s.v, s.bus, s.exp = f.errBus, q.errBus, q.eExp+q.busShift-c.staticShift()
 	case "r":
 		s.v, s.raw, s.exp = f.r, q.r, q.rExp
 	case "r_prime":

@@ -11,7 +11,10 @@ import (
 //     rates are the reported output; e* is formed from them and y_k on the output tile;
 //  1. forward: every block forms W·r from the committed rates;
 //  2. neurons: every neuron gathers its partial sums, runs its error neuron and its
-//     membrane, φ and φ′ (new rates are staged) and puts ĕ on the error bus;
+//     membrane, φ and φ′ (new rates are staged) and puts ĕ on the error bus; with the
+//     block error bus (Config.ErrorBus) the population's shift for this step is then
+//     fixed from the OR of all its |ĕ| (busExponents) and phaseErrBus puts ĕ on the
+//     bus at that shift;
 //  3. backward and learning: every block forms Wᵀĕ with its weights as they were, then
 //     (learning on) its gradient and optimizer update;
 //  4. commit: every neuron gathers its transposed sums into ε_in, commits its rates,
@@ -30,8 +33,11 @@ func (c *Chip) Step() error {
 	if c.learnOn {
 		c.learn.begin(c)
 	}
-	for _, ph := range c.phases {
+	for j, ph := range c.phases {
 		c.pool.run(ph, len(c.tiles)*c.parts)
+		if j == c.busAfter {
+			c.busExponents()
+		}
 	}
 	if c.parts > 1 {
 		c.mergeParts()
@@ -238,10 +244,17 @@ func (c *Chip) phaseNeurons(i int) {
 		if c.fwdDirect(r.p, r.lo, r.hi) == nil {
 			c.gatherForward(r.p, r.lo, r.hi, k0, k1)
 		}
+		busCnt := tl.cnt[cntErrBus]
 		if r.p.plan.fast && !c.reference {
 			c.neuronsFast(tl, r.p, r.lo, r.hi, k0, k1, p)
 		} else {
 			c.neurons(tl, r.p, r.lo, r.hi, k0, k1, p)
+		}
+		if c.busAfter >= 0 {
+			// The block bus: phaseErrBus rewrites err_bus (and counts it), so the
+			// neuron loops' own err_bus counts are dropped.
+			tl.cnt[cntErrBus] = busCnt
+			r.p.busOr(i, r.lo, r.hi, k0, k1)
 		}
 	}
 }

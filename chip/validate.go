@@ -186,6 +186,13 @@ func (p *Program) validateProjections() error {
 	c := &p.Config
 	fw, fr, fe := c.formatOf("w").Format.Frac, c.formatOf("rate_bus").Format.Frac, c.formatOf("err_bus").Format.Frac
 	bf := c.formatOf("b").Format
+	// The block error bus moves a target's transposed sums by up to its shift range
+	// (width(e_breve) − width(err_bus) bits) from step to step, each target on its own:
+	// two of them may drift that much further apart than their registers say.
+	drift := 0
+	if c.ErrorBus == ErrorBusBlock {
+		drift = max(c.formatOf("e_breve").Format.Width()-c.formatOf("err_bus").Format.Width(), 0)
+	}
 	for qi, q := range p.Populations {
 		type term struct{ frac, width int }
 		var fwd, bwd []term
@@ -200,13 +207,20 @@ func (p *Program) validateProjections() error {
 		if q.Bias {
 			fwd = append(fwd, term{bf.Frac - q.StateExp, bf.Width()})
 		}
-		for _, ts := range [][]term{fwd, bwd} {
+		for k, ts := range [][]term{fwd, bwd} {
 			top := math.MinInt
 			for _, t := range ts {
 				top = max(top, t.frac)
 			}
+			extra := 0
+			if k == 1 && len(ts) > 1 {
+				extra = drift
+			}
 			for _, t := range ts {
-				if t.width+top-t.frac > maxTermBits {
+				if t.width+top-t.frac+extra > maxTermBits {
+					if extra > 0 && t.width+top-t.frac <= maxTermBits {
+						return fmt.Errorf("chip: program: population %q: the scale registers of its outgoing projections put their transposed sums %d bits apart, and the block error bus may move them %d bits further; aligned in 64 bits they would overflow, bring the projections' WeightExp (and the targets' ErrorExp) closer or use Config.ErrorBus = ErrorBusStatic", q.Name, top-t.frac, extra)
+					}
 					return fmt.Errorf("chip: program: population %q: the scale registers of its projections (and its bias) put their partial sums %d bits apart; aligned in 64 bits they would overflow, bring the projections' WeightExp (and the sources' RateExp, targets' ErrorExp, its StateExp) closer", q.Name, top-t.frac)
 				}
 			}

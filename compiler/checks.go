@@ -187,7 +187,11 @@ func (pl *plan) checkSaturation() {
 	rMax := min(fmtMax(cfg, "r"), fmtMax(cfg, "rate_bus"))
 	phiMax := fmtMax(cfg, "phi_in")
 	uMax := min(fmtMax(cfg, "u"), fmtMax(cfg, "u_breve"))
-	eMax := min(fmtMax(cfg, "e_breve"), fmtMax(cfg, "err_bus"))
+	eMax := fmtMax(cfg, "e_breve")
+	busMax := fmtMax(cfg, "err_bus")
+	if cfg.ErrorBus == chip.ErrorBusStatic {
+		eMax = min(eMax, busMax) // the block bus shifts ĕ onto the bus instead
+	}
 	wMax := fmtMax(cfg, "w")
 	macMax, mactMax := fmtMax(cfg, "mac"), fmtMax(cfg, "mac_t")
 	const fix = "lower the scale hint or leave it out; with sample inputs (--samples) the compiler measures the range"
@@ -226,7 +230,7 @@ func (pl *plan) checkSaturation() {
 			pl.fs.warnf("saturation", "raise the projection's weight_exp or the source's rate_exp", "%s: forward sums may reach %.3g and wrap the mac accumulator (±%.3g at WeightExp %d + RateExp %d)",
 				what, fw, lim, pr.WeightExp, prog.Populations[s].RateExp)
 		}
-		if bw, lim := pl.pbounds[p].bwd, mactMax*math.Ldexp(1, pr.WeightExp+prog.Populations[t].ErrorExp); !n.Populations[s].Input && bw > lim {
+		if bw, lim := macTBound(cfg, pl.pbounds[p].bwd, pl.bounds[t].err, busMax, prog.Populations[t].ErrorExp), mactMax*math.Ldexp(1, pr.WeightExp+prog.Populations[t].ErrorExp); !n.Populations[s].Input && bw > lim {
 			pl.fs.warnf("saturation", "raise the projection's weight_exp or the target's error_exp", "%s: transposed sums may reach %.3g and wrap the mac_t accumulator (±%.3g at WeightExp %d + ErrorExp %d)",
 				what, bw, lim, pr.WeightExp, prog.Populations[t].ErrorExp)
 		}

@@ -37,7 +37,7 @@ var (
 	mnistEpochs  = flag.Int("mnist-epochs", 0, "epochs of the compiled MNIST-1D experiment (0: skip)")
 	mnistGLE     = flag.Bool("mnist-gle", true, "train gle beside the chip")
 	mnistChip    = flag.Bool("mnist-chip", true, "train the chip")
-	mnistFormats = flag.String("mnist-formats", "", "format overrides of the chip, name=Qm.n,...")
+	mnistFormats = flag.String("mnist-formats", "", "format overrides of the chip, name=Qm.n or name=stochastic|half-even (its rounding),...")
 	mnistHints   = flag.String("mnist-hints", "", "scale hints: pop.rate=e, pop.state=e, pop.error=e, proj.weight=e (projection by index), comma separated; a value dk adds k to the compiled value")
 	mnistTrain   = flag.Int("mnist-train", 0, "training samples per epoch (0: all)")
 	mnistTile    = flag.Int("mnist-tile", 0, "neurons per tile (0: the default; 64 puts every hidden layer on its own tile)")
@@ -45,6 +45,7 @@ var (
 	mnistSave    = flag.String("mnist-save", "", "directory to write gle's parameters to after every epoch (params-eN.json)")
 	mnistParams  = flag.String("mnist-params", "", "parameters (JSON, as -mnist-save writes them) both start from and the compiler ranges")
 	mnistFirst   = flag.Int("mnist-first", 1, "number of the first epoch (its shuffle)")
+	mnistBus     = flag.String("mnist-bus", "block", "the chip's error bus: block (a shared exponent per step) or static")
 )
 
 func TestMNIST1DCompiled(t *testing.T) {
@@ -268,20 +269,42 @@ func compileHinted(net *network.Network, cfg chip.Config, contexts int, params *
 }
 
 // overrideFormats sets formats of cfg from "name=Qm.n,..." (empty: none).
+// setBus sets cfg's error bus from -mnist-bus.
+func setBus(cfg *chip.Config, name string) error {
+	switch name {
+	case "block":
+		cfg.ErrorBus = chip.ErrorBusBlock
+	case "static":
+		cfg.ErrorBus = chip.ErrorBusStatic
+	default:
+		return fmt.Errorf("-mnist-bus %q: use block or static", name)
+	}
+	return nil
+}
+
 func overrideFormats(cfg *chip.Config, spec string) error {
 	if spec == "" {
 		return nil
 	}
 	for _, kv := range strings.Split(spec, ",") {
 		name, f, _ := strings.Cut(kv, "=")
-		fm, err := fixedpoint.Parse(f)
-		if err != nil {
-			return err
+		var fm fixedpoint.Format
+		rounding := map[string]fixedpoint.Rounding{"stochastic": fixedpoint.Stochastic, "half-even": fixedpoint.HalfEven}
+		r, isRounding := rounding[f]
+		if !isRounding {
+			var err error
+			if fm, err = fixedpoint.Parse(f); err != nil {
+				return err
+			}
 		}
 		found := false
 		for i := range cfg.Formats {
 			if cfg.Formats[i].Name == name {
-				cfg.Formats[i].Format = fm
+				if isRounding {
+					cfg.Formats[i].Rounding = r
+				} else {
+					cfg.Formats[i].Format = fm
+				}
 				found = true
 			}
 		}
@@ -510,6 +533,9 @@ func TestMNIST1DFidelity(t *testing.T) {
 	}
 	const C = 100
 	cfg := chip.DefaultConfig()
+	if err := setBus(&cfg, *mnistBus); err != nil {
+		t.Fatal(err)
+	}
 	if err := overrideFormats(&cfg, *mnistFormats); err != nil {
 		t.Fatal(err)
 	}
@@ -599,6 +625,7 @@ func TestMNIST1DFidelity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	busHist := map[string][]int{} // per population: learning steps per error bus shift
 	chipStep := func(x []float64, labels []int, learn bool) ([]float64, error) {
 		if g2 != nil {
 			g2.Frozen = !learn
@@ -614,6 +641,14 @@ func TestMNIST1DFidelity(t *testing.T) {
 		}
 		if err := c.Step(); err != nil {
 			return nil, err
+		}
+		if learn {
+			for _, x := range c.ErrorBusExponents() {
+				if busHist[x.Population] == nil {
+					busHist[x.Population] = make([]int, 64)
+				}
+				busHist[x.Population][x.Shift]++
+			}
 		}
 		co = c.Output(co)
 		return co, nil
@@ -697,6 +732,17 @@ func TestMNIST1DFidelity(t *testing.T) {
 	k := float64(*mnistFidelity)
 	t.Logf("loss chip %.4f gle %.4f over %d batches; Δw: %s", sc/k, sg/k, *mnistFidelity, strings.Join(parts, "; "))
 	t.Logf("saturations: %s", saturations(c.Counters(), res.Program))
+	for _, q := range res.Program.Populations {
+		if h := busHist[q.Name]; h != nil {
+			var b strings.Builder
+			for s, n := range h {
+				if n > 0 {
+					fmt.Fprintf(&b, " %d:%d", s, n)
+				}
+			}
+			t.Logf("error bus shifts of %s (ErrorExp %d; shift:steps):%s", q.Name, q.ErrorExp, b.String())
+		}
+	}
 }
 
 func weightsOf(c *chip.Chip, g *gle.Net, p int) []float64 {

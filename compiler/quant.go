@@ -292,7 +292,14 @@ func (pl *plan) chooseScales(bs []bounds) {
 	n, cfg, prog := pl.net, &pl.cfg, pl.prog
 	rMax := min(fmtMax(cfg, "r"), fmtMax(cfg, "rate_bus"))
 	uMax := min(fmtMax(cfg, "u"), fmtMax(cfg, "u_breve"), fmtMax(cfg, "b"))
-	eMax := min(fmtMax(cfg, "e_breve"), fmtMax(cfg, "v"), fmtMax(cfg, "inst_e"), fmtMax(cfg, "eps_in"), fmtMax(cfg, "err_bus"))
+	eMax := min(fmtMax(cfg, "e_breve"), fmtMax(cfg, "v"), fmtMax(cfg, "inst_e"), fmtMax(cfg, "eps_in"))
+	busMax := fmtMax(cfg, "err_bus")
+	if cfg.ErrorBus == chip.ErrorBusStatic {
+		// The static bus holds ĕ at the population's one scale: it bounds the range too.
+		// The block bus shifts ĕ onto it by up to width(e_breve) − width(err_bus) bits
+		// per step, so e_breve's range is the errors' range.
+		eMax = min(eMax, busMax)
+	}
 	wMax := min(fmtMax(cfg, "w"), fmtMax(cfg, "w_mem"))
 	gMax := min(fmtMax(cfg, "grad"), fmtMax(cfg, "adam_m"))
 	// Gradients are means over the contexts. A hidden population's error bound is set
@@ -358,7 +365,7 @@ func (pl *plan) chooseScales(bs []bounds) {
 		// (coarser weights) rather than risk a wrap.
 		pr.WeightExp = max(pr.WeightExp, needExp(pl.pbounds[p].fwd, macMax)-prog.Populations[s].RateExp)
 		if !n.Populations[s].Input { // no error flows into an input
-			pr.WeightExp = max(pr.WeightExp, needExp(pl.pbounds[p].bwd, mactMax)-prog.Populations[t].ErrorExp)
+			pr.WeightExp = max(pr.WeightExp, needExp(macTBound(cfg, pl.pbounds[p].bwd, bs[t].err, busMax, prog.Populations[t].ErrorExp), mactMax)-prog.Populations[t].ErrorExp)
 		}
 		pr.WeightExp = clampInt(pr.WeightExp, -chip.MaxExp, chip.MaxExp)
 		pr.GradExp = clampInt(gradExp(bs[t].err*bs[s].rate/cs[t], gMax, n), -chip.MaxExp, chip.MaxExp)
@@ -419,6 +426,19 @@ func reach(act string, rate float64) float64 {
 // adds into one neuron may be (chip.Program.Validate).
 const maxSumSpread = 24
 
+// macTScale is the largest |ĕ| of a target (ErrorExp e, errors up to errBound) in units
+// of 2^e that the transposed accumulator mac_t must hold with the projection's weights:
+// errBound/2^e with the static bus. The block bus puts each step's largest |ĕ| near the
+// top of the bus (up to busMax bus units, whatever the step's shift), so a sum
+// Σ|w||ĕ| that reaches bwd when the errors reach errBound meets mac_t's range as if the
+// errors always filled the bus: busMax·2^e·bwd/errBound instead of bwd.
+func macTBound(cfg *chip.Config, bwd, errBound, busMax float64, e int) float64 {
+	if cfg.ErrorBus == chip.ErrorBusStatic || !(errBound > 0) {
+		return bwd
+	}
+	return bwd * busMax * math.Ldexp(1, e) / errBound
+}
+
 // alignSums keeps the partial sums added into one neuron within maxSumSpread bits of
 // each other: forward sums into a population (WeightExp + the source's RateExp) and
 // transposed sums into a source (WeightExp + the target's ErrorExp). The finest is made
@@ -426,6 +446,12 @@ const maxSumSpread = 24
 // transposed ones (errors that small lose little).
 func (pl *plan) alignSums() {
 	n, prog := pl.net, pl.prog
+	// The block error bus moves each target's transposed sums by up to its shift range
+	// from step to step: the spread it may add is kept free.
+	eSpread := maxSumSpread
+	if pl.cfg.ErrorBus == chip.ErrorBusBlock {
+		eSpread -= pl.format("e_breve").Width() - pl.format("err_bus").Width()
+	}
 	for range 4 * (len(n.Projections) + 1) {
 		changed := false
 		for q := range n.Populations {
@@ -451,8 +477,8 @@ func (pl *plan) alignSums() {
 				prog.Projections[lp].WeightExp += hi - lo - maxSumSpread
 				changed = true
 			}
-			if ep >= 0 && ehi-elo > maxSumSpread {
-				prog.Populations[prog.Projections[ep].Target].ErrorExp += ehi - elo - maxSumSpread
+			if ep >= 0 && ehi-elo > eSpread {
+				prog.Populations[prog.Projections[ep].Target].ErrorExp += ehi - elo - eSpread
 				changed = true
 			}
 		}

@@ -108,6 +108,9 @@ type Cost struct {
 	EnergyPJ      float64 `json:"energy_pj_per_step"`
 	SynapticOps   uint64  `json:"synaptic_ops_per_step"`
 	HopWords      uint64  `json:"hop_words"`
+	// ErrorBusHopWords is the part of HopWords the block error bus adds (the partial
+	// ORs of populations split over tiles; not routes).
+	ErrorBusHopWords uint64 `json:"error_bus_hop_words,omitempty"`
 	// Learning says whether the figures are with learning on (as the program sets it).
 	Learning bool `json:"learning"`
 	// Tiles holds the per-tile cycles by phase (tiles with work only).
@@ -117,12 +120,14 @@ type Cost struct {
 // TileCycles is one tile's cycles per step by phase, from the chip's cost model
 // (chip.TileCost).
 type TileCycles struct {
-	Tile      int    `json:"tile"`
-	Forward   uint64 `json:"forward"`
-	Neurons   uint64 `json:"neurons"`
-	Backward  uint64 `json:"backward"`
-	Learning  uint64 `json:"learning"`
-	Link      uint64 `json:"link"`
+	Tile     int    `json:"tile"`
+	Forward  uint64 `json:"forward"`
+	Neurons  uint64 `json:"neurons"`
+	Backward uint64 `json:"backward"`
+	Learning uint64 `json:"learning"`
+	Link     uint64 `json:"link"`
+	// ErrorBus is the part of Neurons the block error bus takes.
+	ErrorBus  uint64 `json:"error_bus,omitempty"`
 	Cycles    uint64 `json:"cycles"`
 	MACs      uint64 `json:"macs"`
 	WordsSent uint64 `json:"words_sent"`

@@ -98,7 +98,8 @@ func TestDesignRules(t *testing.T) {
 			`GLE013 error: projection 0 (x → h): its learning mask splits it into 6136 weight blocks (at most 4096); the chip has no per-synapse mask bit, so masked synapses need frozen zero blocks; freeze the projection ("plastic": false), switch weight learning off, or use a block-structured mask (rows with equal patterns, runs of synapses)`,
 		}},
 		{"GLE014", nil, compiler.Options{Config: tiny(2, 2, 4, 4), StepRate: 1e8}, []string{
-			`GLE014 error: tile 1 needs 19 cycles per step (the chip's cost model); at 1e+08 steps/s a step has 2 cycles; lower the step rate to 1.053e+07 steps/s, or give the tiles more MAC units or a faster clock`,
+			// 19 cycles + 5 for the block error bus (2 for the exponent, 3 neurons × 1 context).
+			`GLE014 error: tile 1 needs 24 cycles per step (the chip's cost model); at 1e+08 steps/s a step has 2 cycles; lower the step rate to 8.333e+06 steps/s, or give the tiles more MAC units or a faster clock`,
 			`GLE014 error: link 0→1 carries 8 words per step (4 cycles at 32 bits per cycle); at 1e+08 steps/s a step has 2 cycles; lower the step rate to 5e+07 steps/s, spread the populations (another seed or pins) or widen the links (LinkBits)`,
 			`GLE014 error: link 0→2 carries 8 words per step (4 cycles at 32 bits per cycle); at 1e+08 steps/s a step has 2 cycles; lower the step rate to 5e+07 steps/s, spread the populations (another seed or pins) or widen the links (LinkBits)`,
 			`GLE014 error: link 1→3 carries 8 words per step (4 cycles at 32 bits per cycle); at 1e+08 steps/s a step has 2 cycles; lower the step rate to 5e+07 steps/s, spread the populations (another seed or pins) or widen the links (LinkBits)`,

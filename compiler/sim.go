@@ -23,13 +23,14 @@ func costOf(prog *chip.Program) (Cost, error) {
 	out := Cost{
 		CyclesPerStep: k.CyclesPerStep, CriticalTile: k.CriticalTile, MaxStepRate: k.MaxStepRate,
 		EnergyPJ: k.EnergyPJ, SynapticOps: k.SynapticOps, HopWords: k.HopWords, Learning: c.Learning(),
+		ErrorBusHopWords: k.ErrorBusHopWords,
 	}
 	for _, t := range k.Tiles {
 		if t.Cycles == 0 {
 			continue
 		}
 		out.Tiles = append(out.Tiles, TileCycles{Tile: t.Tile, Forward: t.Forward, Neurons: t.Neurons, Backward: t.Backward,
-			Learning: t.Learning, Link: t.Link, Cycles: t.Cycles, MACs: t.MACs, WordsSent: t.WordsSent})
+			Learning: t.Learning, Link: t.Link, ErrorBus: t.ErrorBus, Cycles: t.Cycles, MACs: t.MACs, WordsSent: t.WordsSent})
 	}
 	return out, nil
 }

@@ -56,7 +56,7 @@ func DefaultTable() Table {
 		{"r", Q(3, 12), HalfEven, Saturate, "rate r = φ(ŭ), the output of the φ unit"},
 		{"r_prime", UQ(1, 15), HalfEven, Saturate, "r′ = φ′(ŭ), the output of the φ′ unit"},
 		{"rate_bus", Q(3, 12), HalfEven, Saturate, "rates on the bus between tiles; the forward crossbar's input"},
-		{"err_bus", Q(4, 11), Stochastic, Saturate, "ĕ on the bus; the transposed crossbar's input (e_bottom = Wᵀ ĕ) and the gradient's; stochastic, so that errors of a few LSBs stay unbiased"},
+		{"err_bus", Q(4, 11), Stochastic, Saturate, "ĕ on the bus; the transposed crossbar's input (e_bottom = Wᵀ ĕ) and the gradient's; by default a block exponent per population and step (e_breve shifted right by the smallest of 0…16 bits that fits every ĕ), so these fraction bits apply only to the static bus; stochastic, so that errors of a few LSBs stay unbiased"},
 		{"lr", UQ(1, 15), HalfEven, Saturate, "learning-rate multiplier register; the rate is lr·2^−shift with a shift register"},
 		{"dt_tau_m", UQ(1, 15), HalfEven, Saturate, "decay factor dt/τm ∈ (0, 1]; 1 (τm = dt) must be exact"},
 		{"dt_tau_r", UQ(1, 15), HalfEven, Saturate, "decay factor dt/τr ∈ (0, 1]; 1 (τr = dt, the LI unit) must be exact"},

@@ -36,6 +36,9 @@ func decode(buf []byte, ann *annotator) (*chip.Program, int, error) {
 	img := buf[:h.Length]
 	d := dec{b: img, off: HeaderSize, idx: -1, ann: ann}
 	s := state{p: new(chip.Program), sectionsLeft: int(h.Sections)}
+	if h.Flags&FlagStaticErrorBus != 0 {
+		s.p.Config.ErrorBus = chip.ErrorBusStatic
+	}
 	le := binary.LittleEndian
 	for i := range int(h.Sections) {
 		at := d.off

@@ -36,6 +36,9 @@ func AppendImage(dst []byte, p *chip.Program) ([]byte, error) {
 		Sections: uint32(e.count),
 		BodyCRC:  crc32.ChecksumIEEE(e.b[start+HeaderSize:]),
 	}
+	if p.Config.ErrorBus == chip.ErrorBusStatic {
+		h.Flags |= FlagStaticErrorBus
+	}
 	appendHeader(e.b[:start], h)
 	return e.b, nil
 }

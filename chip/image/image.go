@@ -28,8 +28,14 @@ const (
 )
 
 // requiredFlags are the header flag bits a reader must understand; bits outside the mask
-// are optional and ignored. Format 1.0 defines no flag.
+// are optional and ignored. Format 1.0 defines no required flag.
 const requiredFlags = 0x0000ffff
+
+// FlagStaticErrorBus (optional) marks a program whose Config.ErrorBus is
+// chip.ErrorBusStatic. Without it a program runs the block error bus (the default);
+// readers from before the block bus ignore the bit and run the static bus, which is
+// what the bit asks for.
+const FlagStaticErrorBus = 1 << 16
 
 // SectionType identifies a section's payload.
 type SectionType uint16
@@ -147,7 +153,7 @@ func plural(n int, unit string) string {
 // docs/image-format.md, "Loading in chunks").
 type Header struct {
 	Major, Minor uint16 // format version; Major ≤ FormatVersion is readable
-	Flags        uint32 // no flag is defined in format 1.0
+	Flags        uint32 // FlagStaticErrorBus or 0
 	Length       uint64 // bytes of the whole image, header included
 	Sections     uint32 // number of sections after the header
 	// BodyCRC is the image's CRC: CRC-32/IEEE of bytes HeaderSize…Length−1, every

@@ -322,7 +322,7 @@ func TestMinorRevision(t *testing.T) {
 	secs = slices.Insert(secs, 0, unknown(0xffff, 0))
 	secs = append(secs, unknown(0x20, 1000))
 	h.Minor = FormatMinor + 3
-	h.Flags = 0xabcd0000 // optional flags only
+	h.Flags = 0xabcc0000 // optional flags only, not ours (FlagStaticErrorBus is bit 16)
 	img := join(h, secs)
 	got, n, err := Parse(img)
 	if err != nil {
@@ -359,5 +359,21 @@ func TestParseDoesNotRetainBuffer(t *testing.T) {
 	}
 	if q := splitProgram(); !reflect.DeepEqual(p, q) {
 		t.Fatal(firstDiff(p, q))
+	}
+}
+
+// TestStaticErrorBusFlag: a program on the static error bus sets the optional header
+// flag (and only it), which brings it back; the default block bus sets none, so its
+// images are those written before the flag existed.
+func TestStaticErrorBusFlag(t *testing.T) {
+	p := tinyProgram()
+	img := roundTrip(t, p)
+	if h, _ := ParseHeader(img); h.Flags != 0 {
+		t.Errorf("block bus: flags %#x, want 0", h.Flags)
+	}
+	p.Config.ErrorBus = chip.ErrorBusStatic
+	img = roundTrip(t, p)
+	if h, _ := ParseHeader(img); h.Flags != FlagStaticErrorBus {
+		t.Errorf("static bus: flags %#x, want %#x", h.Flags, FlagStaticErrorBus)
 	}
 }
