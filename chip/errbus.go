@@ -111,8 +111,8 @@ func (c *Chip) busScales() {
 // phaseErrBus (block error bus only): every neuron run of the item's tile rounds its ĕ
 // onto the bus at its population's shift of this step, the item's part of the
 // contexts, with the bus's rounding (stochastic draws keyed by population, context,
-// step and neuron, as the neuron loops' were); with τm learning on it then sums the
-// τm (and bias) gradients from that bus.
+// step and neuron, as the neuron loops' were); with τm learning on it sums the τm
+// gradients ĕ_bus·Δu on the way (the bias sums, of ĕ, are the neuron phase's).
 func (c *Chip) phaseErrBus(i int) {
 	tl, p := c.item(i)
 	k0, k1 := span(c.contexts, p, c.parts)
@@ -132,10 +132,34 @@ func (c *Chip) phaseErrBus(i int) {
 		sr := f.errBus.Rounding == fixedpoint.Stochastic && s > 0
 		key := streamKey(f.errBus.Name, q.idx)
 		// Saturating stochastic or half-even rounding by a shift of 0…62 is inlined
-		// (Var.Rescale's bits: (x + draw>>(64−s))>>s, rhe); other policies take Rescale.
+		// (Var.Rescale's bits: (x + draw>>(64−s))>>s, rhe), or runs in busKernel;
+		// other policies take Rescale.
 		inline := f.errBus.Overflow == fixedpoint.Saturate && s <= 62 && !c.reference &&
 			(sr || s == 0 || f.errBus.Rounding == fixedpoint.HalfEven)
 		bus16 := rangeOf(f.errBus)
+		n := r.hi - r.lo
+		var tsum []int64
+		if learnT {
+			tsum = q.tSumP[p][r.lo:r.hi]
+			clear(tsum)
+		}
+		var ba busArgs
+		kernel := inline && useNeuronKernel && n > 0
+		if kernel {
+			ba = busArgs{n: int64(n), idx0: int64(r.lo), shift: int64(s), srShift: int64(64 - s),
+				lo: bus16.lo, hi: bus16.hi, lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7}}
+			switch {
+			case sr:
+				ba.mode = busSR
+			case s == 0:
+				ba.mode = busSat
+			default:
+				ba.mode, ba.h = busHE, 1<<(s-1)-1
+			}
+			if tsum != nil {
+				ba.tsum = &tsum[0]
+			}
+		}
 		var sats uint64
 		for k := k0; k < k1; k++ {
 			var st fixedpoint.Stream
@@ -145,6 +169,12 @@ func (c *Chip) phaseErrBus(i int) {
 			off := k * q.size
 			eb, bus := q.eb[off+r.lo:off+r.hi], q.errBus[off+r.lo:off+r.hi]
 			bus = bus[:len(eb)]
+			du := q.du[off+r.lo : off+r.hi]
+			if kernel {
+				ba.eb, ba.bus, ba.du, ba.base = &eb[0], &bus[0], &du[0], uint64(st)
+				busKernel(&ba)
+				continue
+			}
 			switch {
 			case inline && sr:
 				us, top := uint(s), uint(64-s)
@@ -169,11 +199,15 @@ func (c *Chip) phaseErrBus(i int) {
 					bus[j] = int16(f.errBus.Rescale(e, frac, d, cnt))
 				}
 			}
+			if tsum != nil {
+				du = du[:len(bus)]
+				tsum = tsum[:len(bus)]
+				for j, b := range bus {
+					tsum[j] += int64(b) * du[j]
+				}
+			}
 		}
-		cnt.Saturations += sats
-		if learnT {
-			c.neuronGradients(q, r.lo, r.hi, k0, k1, q.bSumP[p], q.tSumP[p])
-		}
+		cnt.Saturations += sats + ba.sats
 	}
 }
 

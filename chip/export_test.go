@@ -77,10 +77,15 @@ func ForceMemo(c *Chip) {
 	}
 }
 
+// PhaseStep is RunPhase's whole step.
+const PhaseStep = -1
+
 // RunPhase runs phase ph of a step on every tile (state keeps changing: a benchmark
-// aid); ph 4 is a whole step with the input and labels last set.
+// aid; the phases are forward, neurons, with the block error bus phaseErrBus, backward
+// and learning, commit); ph PhaseStep is a whole step with the input and labels last
+// set.
 func RunPhase(c *Chip, ph int) {
-	if ph == 4 {
+	if ph == PhaseStep {
 		c.Step()
 		return
 	}

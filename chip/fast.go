@@ -143,7 +143,9 @@ func (c *Chip) plan(q *pop) neuronPlan {
 // context runs two
 // passes over the neurons, the error neuron and then the membrane with φ and φ′, with
 // the formats' shifts and ranges in locals and the saturation counts summed locally.
-func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) {
+// With the block error bus it does not form err_bus (phaseErrBus does) and returns the
+// OR of every |ĕ| it formed (busOr's value), else 0.
+func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) uint64 {
 	p := &q.plan
 	cnt := &tl.cnt
 	prospective := c.prog.Errors == ErrorsProspective
@@ -185,9 +187,12 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 	errK, memK := c.neuronArgsFor(&na, q, lo, hi)
 	var xs [neuronRowMax]int64
 	// The gradient sums over contexts: added by the kernels when both run, else by
-	// neuronGradients after the loop, into the part's sums.
+	// neuronGradients after the loop, into the part's sums. With the block error bus
+	// the τm sums (of the bus) are phaseErrBus's.
+	blockBus := c.busAfter >= 0
+	var ebOr uint64
 	learnB := c.learnOn && c.prog.Learning.Biases.On && q.bias
-	learnT := c.learnOn && c.prog.Learning.TauM.On
+	learnT := c.learnOn && c.prog.Learning.TauM.On && !blockBus
 	fused := errK && memK && (learnB || learnT)
 	if fused {
 		clear(q.bSumP[part][lo:hi])
@@ -250,7 +255,9 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 				vNew = vR.clamp(inst, &sV)
 			}
 			instS[ii], ebS[ii], vs[ii] = inst, eb, vNew
-			if errSR {
+			if blockBus {
+				ebOr |= uint64(eb) ^ uint64(eb>>63) - uint64(eb>>63) // |ĕ|
+			} else if errSR {
 				errS[ii] = int16(errR.clamp((eb+int64(errStream.Draw(uint64(lo+ii))>>srShift))>>dErr, &sErr))
 			} else {
 				errS[ii] = int16(errR.clamp(rhe(eb, dErr), &sErr))
@@ -345,9 +352,14 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 	cnt[cntErrBus].Saturations += sErr
 	cnt[cntR].Saturations += sR
 	cnt[cntRP].Saturations += sRP
-	if !fused && (learnB || learnT) {
+	switch {
+	case fused || !learnB && !learnT:
+	case blockBus:
+		c.neuronGradients(q, lo, hi, k0, k1, q.bSumP[part], nil)
+	default:
 		c.neuronGradients(q, lo, hi, k0, k1, q.bSumP[part], q.tSumP[part])
 	}
+	return ebOr | na.ebOr
 }
 
 // mulShiftQ is mulShift without branches on the operands: the signed 128-bit product

@@ -155,7 +155,8 @@ func TestFastMatchesReference(t *testing.T) {
 
 // TestKernelsMatchLoops: the vector kernels (neurons, Adam) give the Go loops' bits,
 // counters included, for every variant on an ideal and a noisy die, in ordinary and
-// saturating regimes, at a row length that leaves a masked tail.
+// saturating regimes, at a row length that leaves a masked tail, with the block and
+// the static error bus.
 func TestKernelsMatchLoops(t *testing.T) {
 	for _, v := range variants {
 		for _, die := range []struct {
@@ -163,40 +164,42 @@ func TestKernelsMatchLoops(t *testing.T) {
 			a    chip.Analog
 		}{{"ideal", chip.Analog{}}, {"noisy", noisyDie}} {
 			for _, amp := range []float64{1, 40} {
-				t.Run(v.name+"/"+die.name+"/amp="+ftoa(amp), func(t *testing.T) {
-					var opt chiptest.Options
-					if amp > 1 {
+				for _, bus := range []chip.ErrorBusMode{chip.ErrorBusBlock, chip.ErrorBusStatic} {
+					t.Run(v.name+"/"+die.name+"/amp="+ftoa(amp)+"/"+bus.String(), func(t *testing.T) {
 						cfg := chip.DefaultConfig()
-						for i := range cfg.Formats {
-							switch cfg.Formats[i].Name {
-							case "u", "u_breve", "v", "e_breve", "inst_e", "eps_in", "adam_m", "grad":
-								cfg.Formats[i].Format = fixedpoint.Q(1, 24)
+						cfg.ErrorBus = bus
+						opt := chiptest.Options{Config: &cfg}
+						if amp > 1 {
+							for i := range cfg.Formats {
+								switch cfg.Formats[i].Name {
+								case "u", "u_breve", "v", "e_breve", "inst_e", "eps_in", "adam_m", "grad":
+									cfg.Formats[i].Format = fixedpoint.Q(1, 24)
+								}
 							}
 						}
-						opt.Config = &cfg
-					}
-					p := mapSmall(t, v, 11, opt)
-					run := func(kernels bool) (uint64, chip.Counters) {
-						defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
-						defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
-						c, err := chip.New(p, chip.WithAnalog(die.a))
-						if err != nil {
-							t.Fatal(err)
+						p := mapSmall(t, v, 11, opt)
+						run := func(kernels bool) (uint64, chip.Counters) {
+							defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
+							defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
+							c, err := chip.New(p, chip.WithAnalog(die.a))
+							if err != nil {
+								t.Fatal(err)
+							}
+							defer c.Close()
+							chip.ForceMemo(c)
+							drive(t, c, 150, 3, amp, v.loss == network.LossCrossEntropy)
+							return chip.Digest(c), c.Counters()
 						}
-						defer c.Close()
-						chip.ForceMemo(c)
-						drive(t, c, 150, 3, amp, v.loss == network.LossCrossEntropy)
-						return chip.Digest(c), c.Counters()
-					}
-					a, ca := run(true)
-					b, cb := run(false)
-					if a != b {
-						t.Fatalf("kernels and loops differ after 150 steps (counters %v / %v)", ca.Total.Vars, cb.Total.Vars)
-					}
-					if amp > 1 && ca.Total.Vars == nil {
-						t.Errorf("amplitude %g saturated nothing", amp)
-					}
-				})
+						a, ca := run(true)
+						b, cb := run(false)
+						if a != b {
+							t.Fatalf("kernels and loops differ after 150 steps (counters %v / %v)", ca.Total.Vars, cb.Total.Vars)
+						}
+						if amp > 1 && ca.Total.Vars == nil {
+							t.Errorf("amplitude %g saturated nothing", amp)
+						}
+					})
+				}
 			}
 		}
 	}

@@ -384,6 +384,16 @@ func (c *Chip) learnBlockAdam(tl *tile, b *block, i0, i1 int, pl *optPlan, o *op
 // neuronGradients sums, over contexts k0…k1−1, the bias and τm gradient products of
 // neurons lo…hi−1 of q into bSum, tSum: Σ ĕ (full precision) and Σ ĕ_bus·Δu.
 func (c *Chip) neuronGradients(q *pop, lo, hi, k0, k1 int, bSum, tSum []int64) {
+	if tSum == nil { // the block error bus: phaseErrBus sums the τm gradients
+		clear(bSum[lo:hi])
+		for k := k0; k < k1; k++ {
+			off := k * q.size
+			for i := lo; i < hi; i++ {
+				bSum[i] += q.eb[off+i]
+			}
+		}
+		return
+	}
 	for i := lo; i < hi; i++ {
 		bSum[i], tSum[i] = 0, 0
 	}

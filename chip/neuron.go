@@ -1,7 +1,8 @@
 package chip
 
 // neurons steps neurons lo…hi−1 of q for contexts k0…k1−1 (part part of the contexts):
-// error neuron, membrane, φ, φ′. The forward sums are in q.accIn (gatherForward). Every quantity is formed exactly in
+// error neuron, membrane, φ, φ′, and ĕ onto the static error bus (the block bus is
+// phaseErrBus's). The forward sums are in q.accIn (gatherForward). Every quantity is formed exactly in
 // 64 bits and rounded once into its table format (see docs/chip.md, "The neuron").
 func (c *Chip) neurons(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 	f := &c.f
@@ -21,6 +22,7 @@ func (c *Chip) neurons(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 	noise := c.analog.UNoiseSigma != 0
 	adjust := q.phiAdjust
 	learnTau := c.learnOn && c.prog.Learning.TauM.On
+	block := c.busAfter >= 0
 	for k := k0; k < k1; k++ {
 		off := k * q.size
 		for i := lo; i < hi; i++ {
@@ -42,13 +44,15 @@ func (c *Chip) neurons(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 				vNew = f.v.Rescale(inst, vFrac, c.draw(f.v, q.idx, k, i), &cnt[cntV])
 			}
 			q.inst[j], q.eb[j], q.v[j] = inst, eb, vNew
-			var eBus int64
-			if errBusSame {
-				eBus = f.errBus.Rescale(eb, f.eB.Format.Frac, 0, &cnt[cntErrBus])
-			} else {
-				eBus = f.errBus.Rescale(eb, f.eB.Format.Frac, c.draw(f.errBus, q.idx, k, i), &cnt[cntErrBus])
+			if !block { // the block error bus is phaseErrBus's
+				var eBus int64
+				if errBusSame {
+					eBus = f.errBus.Rescale(eb, f.eB.Format.Frac, 0, &cnt[cntErrBus])
+				} else {
+					eBus = f.errBus.Rescale(eb, f.eB.Format.Frac, c.draw(f.errBus, q.idx, k, i), &cnt[cntErrBus])
+				}
+				q.errBus[j] = int16(eBus)
 			}
-			q.errBus[j] = int16(eBus)
 
 			// Membrane: s = Σ W r + b, aligned by left shifts, one rounding into u.
 			var sum int64
@@ -86,7 +90,10 @@ func (c *Chip) neurons(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 			q.rpNext[j] = q.phiP.Eval(x, &cnt[cntRP])
 		}
 	}
-	if learnTau || c.learnOn && c.prog.Learning.Biases.On && q.bias {
+	switch {
+	case block && c.learnOn && c.prog.Learning.Biases.On && q.bias:
+		c.neuronGradients(q, lo, hi, k0, k1, q.bSumP[part], nil) // τm: phaseErrBus
+	case !block && (learnTau || c.learnOn && c.prog.Learning.Biases.On && q.bias):
 		c.neuronGradients(q, lo, hi, k0, k1, q.bSumP[part], q.tSumP[part])
 	}
 }

@@ -85,6 +85,24 @@
 #define N_RPNEXT 656
 #define N_CR 664
 #define N_CRP 672
+#define N_BLOCKBUS 680
+#define N_EBOR 688
+
+#define B_N 0
+#define B_EB 8
+#define B_BUS 16
+#define B_DU 24
+#define B_TSUM 32
+#define B_BASE 40
+#define B_IDX0 48
+#define B_SHIFT 56
+#define B_SRSHIFT 64
+#define B_H 72
+#define B_MODE 80
+#define B_LO 88
+#define B_HI 96
+#define B_LANES 104
+#define B_SATS 168
 
 // RHE: x = x·2^−d rounded half-even (d: counts, h: 2^(d−1) − 1; t scratch; Z22 ones).
 #define RHE(x, d, h, t) \
@@ -133,7 +151,8 @@
 // The prospective error neuron: inst = sat(rhe(r′·ε, dInst)), Δv = inst − v,
 // ĕ = sat(rhe(v·2^fmr + (τm/τr)·Δv, dEBP)), v ← sat(rhe(v·2^fdtr + (dt/τr)·Δv, dV)),
 // and ĕ onto the error bus, stochastically (draw of neuron idx0 + i) or half-even;
-// with bsum, bsum += ĕ.
+// with bsum, bsum += ĕ. With blockBus, no error bus: ebOr |= every |ĕ| instead (Z25
+// holds the lanes' OR).
 TEXT ·neuronErrorKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ N_N(DI), CX
@@ -169,6 +188,9 @@ TEXT ·neuronErrorKernel(SB), NOSPLIT, $0-8
 	CMPQ         N_ERRSR(DI), $0
 	JEQ          2(PC)
 	VPBROADCASTQ N_SRERR(DI), Z28
+	CMPQ         N_BLOCKBUS(DI), $0
+	JEQ          2(PC)
+	VPXORQ       Z25, Z25, Z25
 	MOVQ         $0x9E3779B97F4A7C15, AX
 	VPBROADCASTQ AX, Z29
 	MOVQ         $0xBF58476D1CE4E5B9, AX
@@ -219,6 +241,14 @@ enobsum:
 	RHE(Z4, Z21, Z23, Z7)
 	CLAMP(Z4, Z19, Z20, N_CV)
 	VMOVDQU64   Z4, K3, (R11)(BX*8)
+	CMPQ        N_BLOCKBUS(DI), $0
+	JEQ         ebus
+	VPABSQ      Z3, Z5
+	VPORQ       Z5, Z25, K3, Z25
+	ADDQ        $8, BX
+	JMP         eloop
+
+ebus:
 	VMOVDQA64   Z3, Z5
 	CMPQ        N_ERRSR(DI), $0
 	JEQ         ehe
@@ -246,6 +276,18 @@ est:
 	JMP     eloop
 
 edone:
+	CMPQ          N_BLOCKBUS(DI), $0
+	JEQ           eret
+	VEXTRACTI64X4 $1, Z25, Y5
+	VPORQ         Y5, Y25, Y5
+	VEXTRACTI128  $1, Y5, X6
+	VPOR          X6, X5, X5
+	VPSHUFD       $0x4e, X5, X6
+	VPOR          X6, X5, X5
+	MOVQ          X5, AX
+	ORQ           AX, N_EBOR(DI)
+
+eret:
 	VZEROUPPER
 	RET
 
@@ -384,5 +426,77 @@ mnext:
 	JMP       mloop
 
 mdone:
+	VZEROUPPER
+	RET
+
+// func busKernel(a *busArgs)
+// phaseErrBus's row: bus = sat((ĕ + draw>>(64−s))>>s) (mode busSR, the draw of neuron
+// idx0 + i), sat(rhe(ĕ, s)) (busHE) or sat(ĕ) (busSat), as int16, saturations counted;
+// with tsum, tsum += bus·du.
+TEXT ·busKernel(SB), NOSPLIT, $0-8
+	MOVQ         a+0(FP), DI
+	MOVQ         B_N(DI), CX
+	MOVQ         B_EB(DI), R8
+	MOVQ         B_BUS(DI), R9
+	MOVQ         B_DU(DI), R10
+	MOVQ         B_TSUM(DI), R11
+	MOVQ         B_MODE(DI), R12
+	VPBROADCASTQ B_SHIFT(DI), Z8
+	VPBROADCASTQ B_SRSHIFT(DI), Z9
+	VPBROADCASTQ B_H(DI), Z10
+	VPBROADCASTQ B_LO(DI), Z11
+	VPBROADCASTQ B_HI(DI), Z12
+	VPBROADCASTQ B_BASE(DI), Z13
+	VMOVDQU64    B_LANES(DI), Z14
+	MOVQ         $1, AX
+	VPBROADCASTQ AX, Z22
+	MOVQ         $0x9E3779B97F4A7C15, AX
+	VPBROADCASTQ AX, Z29
+	MOVQ         $0xBF58476D1CE4E5B9, AX
+	VPBROADCASTQ AX, Z30
+	MOVQ         $0x94D049BB133111EB, AX
+	VPBROADCASTQ AX, Z31
+	XORQ         BX, BX
+
+bloop:
+	CMPQ        BX, CX
+	JGE         bdone
+	TAIL
+	VMOVDQU64.Z (R8)(BX*8), K3, Z0
+	CMPQ        R12, $1
+	JNE         bnosr
+	MOVQ         B_IDX0(DI), AX
+	ADDQ         BX, AX
+	VPBROADCASTQ AX, Z6
+	VPADDQ       Z14, Z6, Z6
+	VPMULLQ      Z29, Z6, Z6
+	VPADDQ       Z13, Z6, Z6
+	MIXN(Z6, Z7)
+	VPSRLVQ      Z9, Z6, Z6
+	VPADDQ       Z6, Z0, Z0
+	VPSRAVQ      Z8, Z0, Z0
+	JMP          bclamp
+
+bnosr:
+	CMPQ R12, $2
+	JNE  bclamp
+	RHE(Z0, Z8, Z10, Z7)
+
+bclamp:
+	CLAMP(Z0, Z11, Z12, B_SATS)
+	VPMOVQW     Z0, K3, (R9)(BX*2)
+	TESTQ       R11, R11
+	JEQ         bnext
+	VMOVDQU64.Z (R10)(BX*8), K3, Z1
+	VPMULLQ     Z1, Z0, Z1
+	VMOVDQU64.Z (R11)(BX*8), K3, Z2
+	VPADDQ      Z1, Z2, Z2
+	VMOVDQU64   Z2, K3, (R11)(BX*8)
+
+bnext:
+	ADDQ $8, BX
+	JMP  bloop
+
+bdone:
 	VZEROUPPER
 	RET

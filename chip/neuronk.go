@@ -36,7 +36,40 @@ type neuronArgs struct {
 	inMin         int64 // phi_in's minimum: x − inMin indexes packed
 	rNext, rpNext *int64
 	cR, cRP       uint64
+	// With blockBus (the block error bus: phaseErrBus forms err_bus), the error kernel
+	// neither rounds ĕ onto the bus nor counts it: it ORs every |ĕ| into ebOr (the
+	// population's partial OR, busExponents), and errS is not read.
+	blockBus int64
+	ebOr     uint64
 }
+
+// busArgs is what busKernel (neuron_amd64.s) reads: one context's row of n values of
+// ĕ put on the block error bus at shift s (1 ≤ s ≤ 62 rounding stochastically with
+// the draws of neurons idx0 … idx0+n−1 of stream base, or half-even with
+// h = 2^(s−1) − 1; s = 0 only saturating), saturated to lo … hi and counted in sats;
+// with tsum, tsum += bus·du (the τm gradient sum). Offsets: #define B_<FIELD>.
+type busArgs struct {
+	n        int64
+	eb       *int64
+	bus      *int16
+	du, tsum *int64
+	base     uint64
+	idx0     int64
+	shift    int64
+	srShift  int64 // 64 − s
+	h        int64
+	mode     int64 // busSat, busSR or busHE
+	lo, hi   int64
+	lanes    [8]int64
+	sats     uint64
+}
+
+// The rounding of busArgs.mode.
+const (
+	busSat = iota // s = 0: saturate only
+	busSR         // stochastic
+	busHE         // half-even
+)
 
 // neuronRowMax is the longest row the kernels take (the φ stage's scratch).
 const neuronRowMax = 256
@@ -78,6 +111,9 @@ func (c *Chip) neuronArgsFor(a *neuronArgs, q *pop, lo, hi int) (errK, memK bool
 	}
 	if p.errSR {
 		a.errSR = 1
+	}
+	if c.busAfter >= 0 {
+		a.blockBus = 1
 	}
 	if q.comparator {
 		a.comparator = 1

@@ -17,3 +17,8 @@ func neuronErrorKernel(a *neuronArgs)
 //
 //go:noescape
 func neuronMembraneKernel(a *neuronArgs)
+
+// busKernel puts a's row of ĕ on the block error bus (phaseErrBus).
+//
+//go:noescape
+func busKernel(a *busArgs)

@@ -6,3 +6,4 @@ const hasNeuronKernel = false
 
 func neuronErrorKernel(a *neuronArgs)    { panic("chip: no neuron kernel on this platform") }
 func neuronMembraneKernel(a *neuronArgs) { panic("chip: no neuron kernel on this platform") }
+func busKernel(a *busArgs)               { panic("chip: no neuron kernel on this platform") }

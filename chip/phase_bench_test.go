@@ -11,8 +11,8 @@ import (
 	"github.com/glemu/glemu/tasks"
 )
 
-// BenchmarkPhases times each phase of the MNIST-1D step alone (learning on), and the
-// whole step, after a warm-up that tabulates the units: where the step's time goes.
+// BenchmarkPhases times each phase of the MNIST-1D step alone (learning on, the
+// default block error bus), and the whole step, after a warm-up that tabulates the units: where the step's time goes.
 // "-scalar" runs the Go loops instead of the vector kernels. cpu-ns/op is the thread's
 // CPU time, steadier than the wall clock on a shared machine.
 func BenchmarkPhases(b *testing.B) {
@@ -37,8 +37,9 @@ func BenchmarkPhases(b *testing.B) {
 			scalar bool // the Go loops instead of the vector kernels
 		}{
 			{"forward", 0, false}, {"neurons", 1, false}, {"neurons-scalar", 1, true},
-			{"backward", 2, false}, {"backward-scalar", 2, true}, {"commit", 3, false},
-			{"step", 4, false}, {"step-scalar", 4, true},
+			{"errbus", 2, false}, {"errbus-scalar", 2, true},
+			{"backward", 3, false}, {"backward-scalar", 3, true}, {"commit", 4, false},
+			{"step", chip.PhaseStep, false}, {"step-scalar", chip.PhaseStep, true},
 		} {
 			b.Run(fmt.Sprintf("contexts=%d/%s", C, r.name), func(b *testing.B) {
 				if r.scalar {
@@ -87,7 +88,7 @@ func BenchmarkWorkers(b *testing.B) {
 				b.ResetTimer()
 				t0 := processCPU()
 				for range b.N {
-					chip.RunPhase(c, 4)
+					chip.RunPhase(c, chip.PhaseStep)
 				}
 				b.ReportMetric(float64(processCPU()-t0)/float64(b.N), "proc-cpu-ns/op")
 			})
@@ -114,7 +115,7 @@ func BenchmarkWorkers(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					for range b.N {
-						chip.RunPhase(c, 4)
+						chip.RunPhase(c, chip.PhaseStep)
 					}
 				}()
 			}

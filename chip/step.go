@@ -244,17 +244,18 @@ func (c *Chip) phaseNeurons(i int) {
 		if c.fwdDirect(r.p, r.lo, r.hi) == nil {
 			c.gatherForward(r.p, r.lo, r.hi, k0, k1)
 		}
-		busCnt := tl.cnt[cntErrBus]
+		// With the block error bus the neuron loops leave err_bus to phaseErrBus and
+		// the OR of every |ĕ| in the item's partial (busExponents).
 		if r.p.plan.fast && !c.reference {
-			c.neuronsFast(tl, r.p, r.lo, r.hi, k0, k1, p)
+			m := c.neuronsFast(tl, r.p, r.lo, r.hi, k0, k1, p)
+			if c.busAfter >= 0 {
+				r.p.ebOr[i] |= m
+			}
 		} else {
 			c.neurons(tl, r.p, r.lo, r.hi, k0, k1, p)
-		}
-		if c.busAfter >= 0 {
-			// The block bus: phaseErrBus rewrites err_bus (and counts it), so the
-			// neuron loops' own err_bus counts are dropped.
-			tl.cnt[cntErrBus] = busCnt
-			r.p.busOr(i, r.lo, r.hi, k0, k1)
+			if c.busAfter >= 0 {
+				r.p.busOr(i, r.lo, r.hi, k0, k1)
+			}
 		}
 	}
 }
