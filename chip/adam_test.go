@@ -24,6 +24,8 @@ func TestKernelArgsLayout(t *testing.T) {
 		{"adam_amd64.s", "O_", reflect.TypeFor[adamArgs]()},
 		{"neuron_amd64.s", "N_", reflect.TypeFor[neuronArgs]()},
 		{"neuron_amd64.s", "B_", reflect.TypeFor[busArgs]()},
+		{"neuron_amd64.s", "G_", reflect.TypeFor[epsArgs]()},
+		{"neuron_amd64.s", "C_", reflect.TypeFor[commitArgs]()},
 	} {
 		src, err := os.ReadFile(c.file)
 		if err != nil {

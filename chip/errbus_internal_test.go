@@ -125,3 +125,73 @@ func TestBusKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestEpsKernel: the commit's vector rows give the Go loops' bits: epsKernel is
+// sat.rs (and the exact left shift) on extreme and random int32 sums, counts
+// included; commitKernel copies the staged rates and narrows the rate bus.
+func TestEpsKernel(t *testing.T) {
+	if !hasNeuronKernel {
+		t.Skip("no neuron kernel on this CPU")
+	}
+	eps := rangeOf(lookup(t, "eps_in"))
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 7, 8, 9, 53, 256} {
+		acc := make([]int32, n)
+		for i := range acc {
+			switch i % 4 {
+			case 0:
+				acc[i] = -1 << 31
+			case 1:
+				acc[i] = 1<<31 - 1
+			default:
+				acc[i] = int32(rng.Uint32()) >> uint(rng.IntN(31))
+			}
+		}
+		for _, c := range []struct{ sh, d int }{{0, 0}, {5, 0}, {31, 0}, {0, 1}, {3, 7}, {30, 20}, {0, 62}, {12, 40}} {
+			var want uint64
+			a := epsArgs{n: int64(n), sh: int64(c.sh), d: int64(c.d), lo: eps.lo, hi: eps.hi}
+			if c.d > 0 {
+				a.h = 1<<(c.d-1) - 1
+			}
+			got := make([]int64, n+1)
+			got[n] = 77
+			a.acc, a.eps = &acc[0], &got[0]
+			epsKernel(&a)
+			for i, x := range acc {
+				w := eps.rs(int64(x)<<c.sh, c.d, &want)
+				if got[i] != w {
+					t.Fatalf("n %d, shift %d, d %d: lane %d (%d): %d, want %d", n, c.sh, c.d, i, x, got[i], w)
+				}
+			}
+			if got[n] != 77 {
+				t.Fatalf("n %d: the kernel wrote past the row", n)
+			}
+			if a.sats != want {
+				t.Fatalf("n %d, shift %d, d %d: %d saturations, want %d", n, c.sh, c.d, a.sats, want)
+			}
+		}
+		rpN, rN := make([]int64, n), make([]int64, n)
+		for i := range rN {
+			rpN[i], rN[i] = rng.Int64(), int64(int16(rng.Uint32()))
+		}
+		rp, r, rb := make([]int64, n+1), make([]int64, n+1), make([]int16, n+1)
+		commitKernel(&commitArgs{n: int64(n), rpNext: &rpN[0], rp: &rp[0], rNext: &rN[0], r: &r[0], rb: &rb[0]})
+		for i := range n {
+			if rp[i] != rpN[i] || r[i] != rN[i] || rb[i] != int16(rN[i]) {
+				t.Fatalf("n %d: commit lane %d: %d %d %d, want %d %d %d", n, i, rp[i], r[i], rb[i], rpN[i], rN[i], int16(rN[i]))
+			}
+		}
+		if rp[n] != 0 || r[n] != 0 || rb[n] != 0 {
+			t.Fatalf("n %d: the commit wrote past the row", n)
+		}
+	}
+}
+
+func lookup(t *testing.T, name string) fixedpoint.Var {
+	t.Helper()
+	v, ok := fixedpoint.DefaultTable().Lookup(name)
+	if !ok {
+		t.Fatalf("no %s in the default table", name)
+	}
+	return v
+}

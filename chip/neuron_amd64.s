@@ -104,6 +104,23 @@
 #define B_LANES 104
 #define B_SATS 168
 
+#define G_N 0
+#define G_SH 8
+#define G_D 16
+#define G_H 24
+#define G_ACC 32
+#define G_EPS 40
+#define G_LO 48
+#define G_HI 56
+#define G_SATS 64
+
+#define C_N 0
+#define C_RPNEXT 8
+#define C_RP 16
+#define C_RNEXT 24
+#define C_R 32
+#define C_RB 40
+
 // RHE: x = x·2^−d rounded half-even (d: counts, h: 2^(d−1) − 1; t scratch; Z22 ones).
 #define RHE(x, d, h, t) \
 	VPSRAVQ d, x, t; \
@@ -498,5 +515,71 @@ bnext:
 	JMP  bloop
 
 bdone:
+	VZEROUPPER
+	RET
+
+// func epsKernel(a *epsArgs)
+// gatherBackwardFast's row: eps = sat(rhe(acc·2^sh, d)), or sat(acc·2^sh) when d = 0,
+// saturations counted.
+TEXT ·epsKernel(SB), NOSPLIT, $0-8
+	MOVQ         a+0(FP), DI
+	MOVQ         G_N(DI), CX
+	MOVQ         G_ACC(DI), R8
+	MOVQ         G_EPS(DI), R9
+	MOVQ         G_D(DI), R10
+	VPBROADCASTQ G_SH(DI), Z8
+	VPBROADCASTQ G_D(DI), Z9
+	VPBROADCASTQ G_H(DI), Z10
+	VPBROADCASTQ G_LO(DI), Z11
+	VPBROADCASTQ G_HI(DI), Z12
+	MOVQ         $1, AX
+	VPBROADCASTQ AX, Z22
+	XORQ         BX, BX
+
+gloop:
+	CMPQ        BX, CX
+	JGE         gdone
+	TAIL
+	VPMOVSXDQ.Z (R8)(BX*4), K3, Z0
+	VPSLLVQ     Z8, Z0, Z0
+	TESTQ       R10, R10
+	JEQ         gclamp
+	RHE(Z0, Z9, Z10, Z7)
+
+gclamp:
+	CLAMP(Z0, Z11, Z12, G_SATS)
+	VMOVDQU64 Z0, K3, (R9)(BX*8)
+	ADDQ      $8, BX
+	JMP       gloop
+
+gdone:
+	VZEROUPPER
+	RET
+
+// func commitKernel(a *commitArgs)
+// phaseCommit's row: rp = rpNext, r = rNext, rb = int16(rNext).
+TEXT ·commitKernel(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), DI
+	MOVQ C_N(DI), CX
+	MOVQ C_RPNEXT(DI), R8
+	MOVQ C_RP(DI), R9
+	MOVQ C_RNEXT(DI), R10
+	MOVQ C_R(DI), R11
+	MOVQ C_RB(DI), R12
+	XORQ BX, BX
+
+cloop:
+	CMPQ        BX, CX
+	JGE         cdone
+	TAIL
+	VMOVDQU64.Z (R8)(BX*8), K3, Z0
+	VMOVDQU64   Z0, K3, (R9)(BX*8)
+	VMOVDQU64.Z (R10)(BX*8), K3, Z1
+	VMOVDQU64   Z1, K3, (R11)(BX*8)
+	VPMOVQW     Z1, K3, (R12)(BX*2)
+	ADDQ        $8, BX
+	JMP         cloop
+
+cdone:
 	VZEROUPPER
 	RET

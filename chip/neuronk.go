@@ -146,3 +146,25 @@ func (a *neuronArgs) addCounts(cnt *[numCounted]fixedpoint.Counters) {
 	cnt[cntR].Saturations += a.cR
 	cnt[cntRP].Saturations += a.cRP
 }
+
+// epsArgs is what epsKernel (neuron_amd64.s) reads: one context's row of n transposed
+// sums (int32) gathered into ε_in: eps = sat(rhe(acc·2^sh, d)) (d ≥ 1, h = 2^(d−1) − 1,
+// |acc·2^sh| < 2^61) or sat(acc·2^sh) (d = 0, sh ≤ 31), saturations counted in sats.
+// Offsets: #define G_<FIELD>.
+type epsArgs struct {
+	n, sh, d, h int64
+	acc         *int32
+	eps         *int64
+	lo, hi      int64
+	sats        uint64
+}
+
+// commitArgs is what commitKernel (neuron_amd64.s) reads: one context's row of n
+// neurons committing their staged rates, rp = rpNext, r = rNext and the rate bus
+// rb = int16(rNext) (the bus in r's format). Offsets: #define C_<FIELD>.
+type commitArgs struct {
+	n                 int64
+	rpNext, rp, rNext *int64
+	r                 *int64
+	rb                *int16
+}

@@ -22,3 +22,13 @@ func neuronMembraneKernel(a *neuronArgs)
 //
 //go:noescape
 func busKernel(a *busArgs)
+
+// epsKernel gathers a's row of transposed sums into ε_in (gatherBackwardFast).
+//
+//go:noescape
+func epsKernel(a *epsArgs)
+
+// commitKernel commits a's row of staged rates (phaseCommit).
+//
+//go:noescape
+func commitKernel(a *commitArgs)

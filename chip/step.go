@@ -167,6 +167,7 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 			c.expSat[j] = uint8(k.Saturations)
 		}
 	}
+	var memoSats uint64 // the tabulated exp unit's, into exp_out's counter
 	for k := range c.contexts {
 		out := c.out[k*w : (k+1)*w]
 		y := c.target[k*w : (k+1)*w]
@@ -180,7 +181,7 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 			var e int64
 			if j := uint64(z - c.expLo); j < uint64(len(c.expMemo)) {
 				e = int64(c.expMemo[j])
-				cnt[cntExpOut].Saturations += uint64(c.expSat[j])
+				memoSats += uint64(c.expSat[j])
 			} else {
 				e = c.expUnit.Eval(z, &cnt[cntExpOut])
 			}
@@ -202,6 +203,7 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 			}
 		}
 	}
+	cnt[cntExpOut].Saturations += memoSats
 }
 
 // phaseForward: every block of the item's tile forms its partial row sums W·r_in per
@@ -371,8 +373,14 @@ func (c *Chip) phaseCommit(i int) {
 			c.gatherBackward(tl, q, lo, hi, k0, k1)
 		}
 		sameBus := f.rateBus.Format == f.r.Format
+		commitK := sameBus && useNeuronKernel && hi > lo
 		for k := k0; k < k1; k++ {
 			off := k * q.size
+			if commitK {
+				commitKernel(&commitArgs{n: int64(hi - lo), rpNext: &q.rpNext[off+lo], rp: &q.rp[off+lo],
+					rNext: &q.rNext[off+lo], r: &q.r[off+lo], rb: &q.rateBus[off+lo]})
+				continue
+			}
 			copy(q.rp[off+lo:off+hi], q.rpNext[off+lo:off+hi])
 			if sameBus {
 				rn := q.rNext[off+lo : off+hi]
@@ -493,6 +501,18 @@ func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi, k0, k1 int, blk *blo
 	sh, d := q.out[0].tshift, p.dBack
 	var sats uint64
 	epsR := p.eps
+	// The vector row (epsKernel) takes the two inlined cases.
+	var ga epsArgs
+	kernel := useNeuronKernel && hi > lo
+	switch {
+	case d <= 0 && sh-d <= 31:
+		ga = epsArgs{sh: int64(sh - d)}
+	case d >= 1 && d <= 62 && sh <= 30:
+		ga = epsArgs{sh: int64(sh), d: int64(d), h: 1<<(d-1) - 1}
+	default:
+		kernel = false
+	}
+	ga.n, ga.lo, ga.hi = int64(hi-lo), epsR.lo, epsR.hi
 	for k := k0; k < k1; k++ {
 		off := k*q.size + lo
 		var acc []int32
@@ -504,6 +524,11 @@ func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi, k0, k1 int, blk *blo
 		}
 		eps := q.eps[off : off+hi-lo]
 		eps = eps[:len(acc)]
+		if kernel {
+			ga.acc, ga.eps = &acc[0], &eps[0]
+			epsKernel(&ga)
+			continue
+		}
 		if d <= 0 && sh-d <= 31 {
 			tot := uint(sh - d)
 			for i, a := range acc {
@@ -522,5 +547,5 @@ func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi, k0, k1 int, blk *blo
 			eps[i] = epsR.rs(int64(a)<<sh, d, &sats)
 		}
 	}
-	tl.cnt[cntEps].Saturations += sats
+	tl.cnt[cntEps].Saturations += sats + ga.sats
 }
