@@ -115,22 +115,26 @@ type pop struct {
 	// cache line: bits 0–31 φ (int32), 32–61 φ′ (unsigned), 62 and 63 the saturation
 	// bits; nil when φ′'s format does not fit 30 unsigned bits.
 	memoPacked []uint64
-	identD     int  // identity units: r = ŭ·2^−identD (≥ 1: the fast loop inlines it)
-	memoable   bool // the units can be tabulated
-	evals      int  // φ evaluations so far (until tabulated)
-	comparator bool // φ is piecewise linear: its units read ŭ at full precision
-	inFmt      fixedpoint.Format
-	gamma      int64
-	gammaFrac  int // real fraction bits of γ's raw value
-	rExp       int
-	sExp       int
-	eExp       int
-	gbExp      int
-	gtExp      int
-	bias       bool
-	home       []int // tile of each neuron
-	inOff      int   // offset in the input vector (inputs)
-	outOff     int   // offset in the output vector (outputs)
+	// memoPacked32 is memoPacked in half the memory (the membrane kernel's lookups
+	// touch half the cache lines): bits 0–15 φ (int16), 16–31 φ′ (uint16); only when
+	// every entry fits and no entry saturates, else nil.
+	memoPacked32 []uint32
+	identD       int  // identity units: r = ŭ·2^−identD (≥ 1: the fast loop inlines it)
+	memoable     bool // the units can be tabulated
+	evals        int  // φ evaluations so far (until tabulated)
+	comparator   bool // φ is piecewise linear: its units read ŭ at full precision
+	inFmt        fixedpoint.Format
+	gamma        int64
+	gammaFrac    int // real fraction bits of γ's raw value
+	rExp         int
+	sExp         int
+	eExp         int
+	gbExp        int
+	gtExp        int
+	bias         bool
+	home         []int // tile of each neuron
+	inOff        int   // offset in the input vector (inputs)
+	outOff       int   // offset in the output vector (outputs)
 
 	// Parameters, per neuron.
 	tauM, tauR []int64
@@ -611,7 +615,7 @@ func (c *Chip) memoize(q *pop) {
 	in := c.f.phiIn.Format
 	key := memoKey{q.act, effective(c.f.r.Format, q.rExp), c.f.rp.Format}
 	if m, ok := c.memos[key]; ok {
-		q.memoPhi, q.memoPhiP, q.memoSat, q.memoPacked = m.phi, m.phiP, m.sat, m.packed
+		q.memoPhi, q.memoPhiP, q.memoSat, q.memoPacked, q.memoPacked32 = m.phi, m.phiP, m.sat, m.packed, m.packed32
 		return
 	}
 	n := int(in.Max() - in.Min() + 1)
@@ -629,11 +633,14 @@ func (c *Chip) memoize(q *pop) {
 			m.packed[k] = uint64(uint32(m.phi[k])) | uint64(m.phiP[k])<<32 | uint64(m.sat[k])<<62
 		}
 	}
+	if m.packed != nil {
+		m.packed32 = packed32(m.phi, m.phiP, m.sat)
+	}
 	if c.memos == nil {
 		c.memos = map[memoKey]memo{}
 	}
 	c.memos[key] = m
-	q.memoPhi, q.memoPhiP, q.memoSat, q.memoPacked = m.phi, m.phiP, m.sat, m.packed
+	q.memoPhi, q.memoPhiP, q.memoSat, q.memoPacked, q.memoPacked32 = m.phi, m.phiP, m.sat, m.packed, m.packed32
 }
 
 type memoKey struct {
@@ -645,6 +652,22 @@ type memo struct {
 	phi, phiP []int32
 	sat       []uint8
 	packed    []uint64
+	packed32  []uint32
+}
+
+// packed32 returns the φ/φ′ table in 32-bit words (pop.memoPacked32), or nil when an
+// entry saturates or does not fit 16 bits.
+func packed32(phi, phiP []int32, sat []uint8) []uint32 {
+	for k := range phi {
+		if sat[k] != 0 || int32(int16(phi[k])) != phi[k] || phiP[k] < 0 || phiP[k] > 1<<16-1 {
+			return nil
+		}
+	}
+	out := make([]uint32, len(phi))
+	for k := range out {
+		out[k] = uint32(uint16(phi[k])) | uint32(phiP[k])<<16
+	}
+	return out
 }
 
 func isPiecewise(f fixedpoint.Func) bool {

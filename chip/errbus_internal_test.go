@@ -195,3 +195,40 @@ func lookup(t *testing.T, name string) fixedpoint.Var {
 	}
 	return v
 }
+
+// TestPacked32: the 32-bit φ/φ′ table holds every entry of the 64-bit one when they
+// fit and none saturates, and is refused otherwise.
+func TestPacked32(t *testing.T) {
+	phi := []int32{-32768, -1, 0, 5, 32767}
+	phiP := []int32{0, 65535, 32768, 1, 7}
+	sat := make([]uint8, len(phi))
+	got := packed32(phi, phiP, sat)
+	if got == nil {
+		t.Fatal("a table that fits was refused")
+	}
+	for k, e := range got {
+		if int32(int16(e)) != phi[k] || int32(e>>16) != phiP[k] {
+			t.Errorf("entry %d: %#x holds %d, %d; want %d, %d", k, e, int16(e), e>>16, phi[k], phiP[k])
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		k    int
+		phi  int32
+		phiP int32
+		sat  uint8
+	}{
+		{"φ over int16", 1, 32768, 0, 0},
+		{"φ under int16", 1, -32769, 0, 0},
+		{"φ′ over uint16", 2, 0, 65536, 0},
+		{"negative φ′", 2, 0, -1, 0},
+		{"φ saturated", 3, 0, 0, 1},
+		{"φ′ saturated", 3, 0, 0, 2},
+	} {
+		p, pp, s := append([]int32(nil), phi...), append([]int32(nil), phiP...), append([]uint8(nil), sat...)
+		p[tc.k], pp[tc.k], s[tc.k] = tc.phi, tc.phiP, tc.sat
+		if packed32(p, pp, s) != nil {
+			t.Errorf("%s: the 32-bit table was built", tc.name)
+		}
+	}
+}

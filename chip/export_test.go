@@ -109,3 +109,14 @@ func SetNeuronKernel(on bool) bool {
 	useNeuronKernel = on && hasNeuronKernel
 	return was
 }
+
+// HasPacked32 reports whether population name reads its φ/φ′ units from the 32-bit
+// table.
+func HasPacked32(c *Chip, name string) bool {
+	for _, q := range c.pops {
+		if q.name == name {
+			return q.memoPacked32 != nil
+		}
+	}
+	return false
+}

@@ -284,9 +284,12 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) uint64 {
 			}
 			na.u, na.ub, na.du, na.x, na.rm, na.dtm = &us[0], &ubS[0], &duS[0], &xs[0], &rmN[0], &dtmN[0]
 			na.tsum, na.errS = tsum, &errS[0]
-			na.packed = nil
+			na.packed, na.packed32 = nil, nil
 			if packed != nil && !adjust {
 				na.packed, na.inMin, na.rNext, na.rpNext = &packed[0], inMin, &rNext[0], &rpNext[0]
+				if q.memoPacked32 != nil {
+					na.packed32 = &q.memoPacked32[0]
+				}
 			}
 			neuronMembraneKernel(&na)
 			if na.packed != nil {

@@ -187,6 +187,9 @@ func TestKernelsMatchLoops(t *testing.T) {
 							}
 							defer c.Close()
 							chip.ForceMemo(c)
+							if !chip.HasPacked32(c, "h") || chip.HasPacked32(c, "g") {
+								t.Fatal("want tanh's units (h) from the 32-bit table, softplus's (g, saturating) from the 64-bit one")
+							}
 							drive(t, c, 150, 3, amp, v.loss == network.LossCrossEntropy)
 							return chip.Digest(c), c.Counters()
 						}

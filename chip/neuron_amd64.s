@@ -87,6 +87,7 @@
 #define N_CRP 672
 #define N_BLOCKBUS 680
 #define N_EBOR 688
+#define N_PACKED32 696
 
 #define B_N 0
 #define B_EB 8
@@ -314,7 +315,7 @@ eret:
 // ŭ = sat(rhe(u·2^frm + (τr/τm)·Δu, dUB)), u ← sat(rhe(u·2^fdtm + (dt/τm)·Δu, dU)),
 // du = u_new − u, and the φ units' input x = ŭ (comparator) or sat(rhe(ŭ, dPhi));
 // with tsum, tsum += ĕ_bus·du (errS holds the row's error bus); with packed, the φ
-// and φ′ units' outputs from the packed table into rNext, rpNext.
+// and φ′ units' outputs from the packed table (packed32's when set) into rNext, rpNext.
 TEXT ·neuronMembraneKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ N_N(DI), CX
@@ -408,6 +409,9 @@ mnotsum:
 
 mst:
 	VMOVDQU64 Z3, K3, (R13)(BX*8)
+	MOVQ      N_PACKED32(DI), DX
+	TESTQ     DX, DX
+	JNE       mp32
 	MOVQ      N_PACKED(DI), DX
 	TESTQ     DX, DX
 	JEQ       mnext
@@ -445,6 +449,24 @@ mnext:
 mdone:
 	VZEROUPPER
 	RET
+
+	// The φ and φ′ units from the 32-bit packed table: e = packed32[x − inMin];
+	// r = int16(e), r′ = e>>16 (no saturations in it).
+mp32:
+	VPBROADCASTQ N_INMIN(DI), Z5
+	VPSUBQ       Z5, Z3, Z5
+	KMOVB        K3, K1
+	VPXORQ       Z6, Z6, Z6
+	VPGATHERQD   (DX)(Z5*4), K1, Y6
+	VPMOVZXDQ    Y6, Z6
+	VPSLLQ       $48, Z6, Z7
+	VPSRAQ       $48, Z7, Z7
+	MOVQ         N_RNEXT(DI), AX
+	VMOVDQU64    Z7, K3, (AX)(BX*8)
+	VPSRLQ       $16, Z6, Z7
+	MOVQ         N_RPNEXT(DI), AX
+	VMOVDQU64    Z7, K3, (AX)(BX*8)
+	JMP          mnext
 
 // func busKernel(a *busArgs)
 // phaseErrBus's row: bus = sat((ĕ + draw>>(64−s))>>s) (mode busSR, the draw of neuron

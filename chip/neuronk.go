@@ -41,6 +41,9 @@ type neuronArgs struct {
 	// population's partial OR, busExponents), and errS is not read.
 	blockBus int64
 	ebOr     uint64
+	// packed32, when not nil, is packed in 32-bit words (pop.memoPacked32), read
+	// instead of it: no saturations to count.
+	packed32 *uint32
 }
 
 // busArgs is what busKernel (neuron_amd64.s) reads: one context's row of n values of
