@@ -284,15 +284,21 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) uint64 {
 			}
 			na.u, na.ub, na.du, na.x, na.rm, na.dtm = &us[0], &ubS[0], &duS[0], &xs[0], &rmN[0], &dtmN[0]
 			na.tsum, na.errS = tsum, &errS[0]
-			na.packed, na.packed32 = nil, nil
-			if packed != nil && !adjust {
+			na.packed, na.packed32, na.ident = nil, nil, 0
+			switch {
+			case adjust:
+			case packed != nil:
 				na.packed, na.inMin, na.rNext, na.rpNext = &packed[0], inMin, &rNext[0], &rpNext[0]
 				if q.memoPacked32 != nil {
 					na.packed32 = &q.memoPacked32[0]
 				}
+			case units.memo == nil && units.ident:
+				na.ident, na.identD, na.hIdent = 1, int64(units.identD), 1<<(units.identD-1)-1
+				na.rLo, na.rHi, na.one = units.rSat.lo, units.rSat.hi, units.one
+				na.rNext, na.rpNext = &rNext[0], &rpNext[0]
 			}
 			neuronMembraneKernel(&na)
-			if na.packed != nil {
+			if na.packed != nil || na.ident != 0 {
 				continue
 			}
 			for ii, x := range xs[:n] {

@@ -9,6 +9,7 @@ import (
 	"github.com/glemu/glemu/chip/chiptest"
 	"github.com/glemu/glemu/fixedpoint"
 	"github.com/glemu/glemu/network"
+	"github.com/glemu/glemu/tasks"
 )
 
 // smallNet is a small recurrent network that exercises every path of the step.
@@ -229,5 +230,36 @@ func TestKernelsMatchLoopsWide(t *testing.T) {
 	}
 	if a, b := run(true), run(false); a != b {
 		t.Fatal("kernels and loops differ on 256-wide rows")
+	}
+}
+
+// TestKernelsMatchLoopsMNIST1D: on MNIST-1D (identity output units without a table,
+// tanh's units from the 32-bit table) the kernels give the Go loops' bits, counters
+// included.
+func TestKernelsMatchLoopsMNIST1D(t *testing.T) {
+	net, err := tasks.MNIST1DNetwork(tasks.MNIST1DWidth, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := chiptest.Map(net, nil, chiptest.Options{Contexts: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(kernels bool) (uint64, chip.Counters) {
+		defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
+		defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
+		c, err := chip.New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		chip.ForceMemo(c)
+		drive(t, c, 40, 2, 3, true)
+		return chip.Digest(c), c.Counters()
+	}
+	a, ca := run(true)
+	b, cb := run(false)
+	if a != b {
+		t.Fatalf("kernels and loops differ after 40 steps (counters %v / %v)", ca.Total.Vars, cb.Total.Vars)
 	}
 }

@@ -88,6 +88,12 @@
 #define N_BLOCKBUS 680
 #define N_EBOR 688
 #define N_PACKED32 696
+#define N_IDENT 704
+#define N_IDENTD 712
+#define N_HIDENT 720
+#define N_RLO 728
+#define N_RHI 736
+#define N_ONE 744
 
 #define B_N 0
 #define B_EB 8
@@ -315,7 +321,8 @@ eret:
 // ŭ = sat(rhe(u·2^frm + (τr/τm)·Δu, dUB)), u ← sat(rhe(u·2^fdtm + (dt/τm)·Δu, dU)),
 // du = u_new − u, and the φ units' input x = ŭ (comparator) or sat(rhe(ŭ, dPhi));
 // with tsum, tsum += ĕ_bus·du (errS holds the row's error bus); with packed, the φ
-// and φ′ units' outputs from the packed table (packed32's when set) into rNext, rpNext.
+// and φ′ units' outputs from the packed table (packed32's when set) into rNext, rpNext;
+// with ident, the identity units' into them.
 TEXT ·neuronMembraneKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ N_N(DI), CX
@@ -409,6 +416,8 @@ mnotsum:
 
 mst:
 	VMOVDQU64 Z3, K3, (R13)(BX*8)
+	CMPQ      N_IDENT(DI), $0
+	JNE       mident
 	MOVQ      N_PACKED32(DI), DX
 	TESTQ     DX, DX
 	JNE       mp32
@@ -466,6 +475,21 @@ mp32:
 	VPSRLQ       $16, Z6, Z7
 	MOVQ         N_RPNEXT(DI), AX
 	VMOVDQU64    Z7, K3, (AX)(BX*8)
+	JMP          mnext
+
+	// Identity units: r = sat(rhe(x, identD)), r′ = one.
+mident:
+	VPBROADCASTQ N_IDENTD(DI), Z5
+	VPBROADCASTQ N_HIDENT(DI), Z6
+	RHE(Z3, Z5, Z6, Z7)
+	VPBROADCASTQ N_RLO(DI), Z5
+	VPBROADCASTQ N_RHI(DI), Z6
+	CLAMP(Z3, Z5, Z6, N_CR)
+	MOVQ         N_RNEXT(DI), AX
+	VMOVDQU64    Z3, K3, (AX)(BX*8)
+	VPBROADCASTQ N_ONE(DI), Z5
+	MOVQ         N_RPNEXT(DI), AX
+	VMOVDQU64    Z5, K3, (AX)(BX*8)
 	JMP          mnext
 
 // func busKernel(a *busArgs)

@@ -44,6 +44,10 @@ type neuronArgs struct {
 	// packed32, when not nil, is packed in 32-bit words (pop.memoPacked32), read
 	// instead of it: no saturations to count.
 	packed32 *uint32
+	// With ident (identity units, no table: phiUnits.ident), the membrane kernel
+	// forms r = sat(rhe(x, identD)) into rNext (saturations into cR), r′ = one into
+	// rpNext; hIdent = 2^(identD−1) − 1, rLo … rHi φ's output range.
+	ident, identD, hIdent, rLo, rHi, one int64
 }
 
 // busArgs is what busKernel (neuron_amd64.s) reads: one context's row of n values of
