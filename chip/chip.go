@@ -152,12 +152,13 @@ type pop struct {
 	phiAdjust                 bool  // the φ input stage (gain, offset, trim) is active
 
 	// Committed state.
+	// r and r′ are the committed rates until the neuron phase, which overwrites them
+	// in place (nothing reads them again before the next step: the blocks read the
+	// rate bus, which stays as it was until the commit).
 	u, v, r, rp, eps []int64
 	// Values of the last step.
 	ub, eb, inst, du []int64
 	estar            []int64 // output error e*, eps_in format (outputs only)
-	// Staged values, committed at the end of the step.
-	rNext, rpNext []int64
 	// Buses: the committed rates as blocks read them; this step's ĕ as blocks read it.
 	rateBus []int16
 	errBus  []int16
@@ -414,7 +415,6 @@ func (c *Chip) build() error {
 		s := func() []int64 { return make([]int64, C*n) }
 		ps.u, ps.v, ps.r, ps.rp, ps.eps = s(), s(), s(), s(), s()
 		ps.ub, ps.eb, ps.inst, ps.du = s(), s(), s(), s()
-		ps.rNext, ps.rpNext = s(), s()
 		ps.errBus = make([]int16, C*n)
 		ps.busShift = c.staticShift()
 		if err := c.buildUnits(ps); err != nil {

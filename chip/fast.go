@@ -267,7 +267,8 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) uint64 {
 		// Membrane: s = Σ W r + b, aligned by left shifts, one rounding into u; φ, φ′.
 		us := q.u[off : off+n]
 		ubS, duS := q.ub[off:off+n], q.du[off:off+n]
-		rNext, rpNext := q.rNext[off:off+n], q.rpNext[off:off+n]
+		// The new rates in place: the row's r′ was read by the error neuron above.
+		rNext, rpNext := q.r[off:off+n], q.rp[off:off+n]
 		var acc0i []int32
 		if nIn > 0 && fwd == nil {
 			acc0i = q.accIn[0][off : off+n]

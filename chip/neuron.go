@@ -86,8 +86,8 @@ func (c *Chip) neurons(tl *tile, q *pop, lo, hi, k0, k1, part int) {
 			if adjust {
 				x = c.phiInput(q, i, x, &cnt[cntPhiIn])
 			}
-			q.rNext[j] = q.phi.Eval(x, &cnt[cntR])
-			q.rpNext[j] = q.phiP.Eval(x, &cnt[cntRP])
+			q.r[j] = q.phi.Eval(x, &cnt[cntR]) // r′ of j was read above: in place
+			q.rp[j] = q.phiP.Eval(x, &cnt[cntRP])
 		}
 	}
 	switch {

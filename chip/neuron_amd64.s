@@ -122,11 +122,8 @@
 #define G_SATS 64
 
 #define C_N 0
-#define C_RPNEXT 8
-#define C_RP 16
-#define C_RNEXT 24
-#define C_R 32
-#define C_RB 40
+#define C_R 8
+#define C_RB 16
 
 // RHE: x = x·2^−d rounded half-even (d: counts, h: 2^(d−1) − 1; t scratch; Z22 ones).
 #define RHE(x, d, h, t) \
@@ -603,14 +600,11 @@ gdone:
 	RET
 
 // func commitKernel(a *commitArgs)
-// phaseCommit's row: rp = rpNext, r = rNext, rb = int16(rNext).
+// phaseCommit's row: rb = int16(r).
 TEXT ·commitKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ C_N(DI), CX
-	MOVQ C_RPNEXT(DI), R8
-	MOVQ C_RP(DI), R9
-	MOVQ C_RNEXT(DI), R10
-	MOVQ C_R(DI), R11
+	MOVQ C_R(DI), R10
 	MOVQ C_RB(DI), R12
 	XORQ BX, BX
 
@@ -618,10 +612,7 @@ cloop:
 	CMPQ        BX, CX
 	JGE         cdone
 	TAIL
-	VMOVDQU64.Z (R8)(BX*8), K3, Z0
-	VMOVDQU64   Z0, K3, (R9)(BX*8)
 	VMOVDQU64.Z (R10)(BX*8), K3, Z1
-	VMOVDQU64   Z1, K3, (R11)(BX*8)
 	VPMOVQW     Z1, K3, (R12)(BX*2)
 	ADDQ        $8, BX
 	JMP         cloop

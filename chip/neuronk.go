@@ -31,7 +31,8 @@ type neuronArgs struct {
 	lanes                                [8]int64
 	bsum, tsum                           *int64 // nil, or the gradient sums to add ĕ and ĕ_bus·Δu to
 	// With packed (the population's packed φ/φ′ table, pop.memoPacked), the membrane
-	// kernel also looks x up: r, r′ into rNext, rpNext, saturations into cR, cRP.
+	// kernel also looks x up: r, r′ into rNext, rpNext (the rows of q.r, q.rp: the
+	// new rates replace the old in place), saturations into cR, cRP.
 	packed        *uint64
 	inMin         int64 // phi_in's minimum: x − inMin indexes packed
 	rNext, rpNext *int64
@@ -167,11 +168,10 @@ type epsArgs struct {
 }
 
 // commitArgs is what commitKernel (neuron_amd64.s) reads: one context's row of n
-// neurons committing their staged rates, rp = rpNext, r = rNext and the rate bus
-// rb = int16(rNext) (the bus in r's format). Offsets: #define C_<FIELD>.
+// neurons committing their new rates onto the rate bus, rb = int16(r) (the bus in
+// r's format). Offsets: #define C_<FIELD>.
 type commitArgs struct {
-	n                 int64
-	rpNext, rp, rNext *int64
-	r                 *int64
-	rb                *int16
+	n  int64
+	r  *int64
+	rb *int16
 }

@@ -28,7 +28,7 @@ func busKernel(a *busArgs)
 //go:noescape
 func epsKernel(a *epsArgs)
 
-// commitKernel commits a's row of staged rates (phaseCommit).
+// commitKernel puts a's row of new rates on the rate bus (phaseCommit).
 //
 //go:noescape
 func commitKernel(a *commitArgs)

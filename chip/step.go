@@ -11,7 +11,9 @@ import (
 //     rates are the reported output; e* is formed from them and y_k on the output tile;
 //  1. forward: every block forms W·r from the committed rates;
 //  2. neurons: every neuron gathers its partial sums, runs its error neuron and its
-//     membrane, φ and φ′ (new rates are staged) and puts ĕ on the error bus; with the
+//     membrane, φ and φ′ (new rates are staged: the emulator writes them over r and
+//     r′, which nothing reads again this step, while the rate bus keeps the committed
+//     ones until the commit) and puts ĕ on the error bus; with the
 //     block error bus (Config.ErrorBus) the population's shift for this step is then
 //     fixed from the OR of all its |ĕ| (busExponents) and phaseErrBus puts ĕ on the
 //     bus at that shift;
@@ -372,31 +374,25 @@ func (c *Chip) phaseCommit(i int) {
 		if len(q.out) > 0 && q.hasBackward() && k0 < k1 {
 			c.gatherBackward(tl, q, lo, hi, k0, k1)
 		}
+		// The new rates are in q.r (the neuron phase): onto the rate bus.
 		sameBus := f.rateBus.Format == f.r.Format
 		commitK := sameBus && useNeuronKernel && hi > lo
 		for k := k0; k < k1; k++ {
 			off := k * q.size
 			if commitK {
-				commitKernel(&commitArgs{n: int64(hi - lo), rpNext: &q.rpNext[off+lo], rp: &q.rp[off+lo],
-					rNext: &q.rNext[off+lo], r: &q.r[off+lo], rb: &q.rateBus[off+lo]})
+				commitKernel(&commitArgs{n: int64(hi - lo), r: &q.r[off+lo], rb: &q.rateBus[off+lo]})
 				continue
 			}
-			copy(q.rp[off+lo:off+hi], q.rpNext[off+lo:off+hi])
 			if sameBus {
-				rn := q.rNext[off+lo : off+hi]
 				r, rb := q.r[off+lo:off+hi], q.rateBus[off+lo:off+hi]
-				r, rb = r[:len(rn)], rb[:len(rn)]
-				for i, x := range rn {
-					r[i], rb[i] = x, int16(x)
+				rb = rb[:len(r)]
+				for i, x := range r {
+					rb[i] = int16(x)
 				}
 				continue
 			}
-			copy(q.r[off+lo:off+hi], q.rNext[off+lo:off+hi])
 			for i := lo; i < hi; i++ {
-				x := q.r[off+i]
-				if !sameBus {
-					x = f.rateBus.Rescale(x, f.r.Format.Frac, c.draw(f.rateBus, q.idx, k, i), &tl.cnt[cntRateBus])
-				}
+				x := f.rateBus.Rescale(q.r[off+i], f.r.Format.Frac, c.draw(f.rateBus, q.idx, k, i), &tl.cnt[cntRateBus])
 				q.rateBus[off+i] = int16(x)
 			}
 		}
