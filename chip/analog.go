@@ -182,6 +182,30 @@ func divRound(num, den int64) int64 {
 	return q
 }
 
+// divRoundInv is divRound with the quotient estimated by a multiply with inv =
+// 1/den (float64) and corrected to the exact floor by the remainder, when
+// 0 ≤ num < 2^52 and 0 < den < 2^52 (the estimate is then within one of it); else
+// divRound.
+func divRoundInv(num, den int64, inv float64) int64 {
+	if num < 0 || num >= 1<<52 || den <= 0 || den >= 1<<52 {
+		return divRound(num, den)
+	}
+	q := int64(float64(num) * inv)
+	r := num - q*den
+	for r < 0 {
+		q--
+		r += den
+	}
+	for r >= den {
+		q++
+		r -= den
+	}
+	if t := 2 * r; t > den || t == den && q&1 != 0 {
+		q++
+	}
+	return q
+}
+
 // writeCrossbar writes the crossbar cells k ∈ [lo, hi) of block b from its weight
 // memory at step: w_mem rounded into w with w's rounding (stochastic by default, keyed
 // by the synapse's index in the declared matrix), then the die's resolution limit and

@@ -231,3 +231,28 @@ func TestPacked32(t *testing.T) {
 		}
 	}
 }
+
+// TestDivRoundInv: the multiply-and-correct quotient is divRound's, at its range's
+// edges, on exact halves and at random, and outside the range it is divRound.
+func TestDivRoundInv(t *testing.T) {
+	check := func(num, den int64) {
+		t.Helper()
+		if got, want := divRoundInv(num, den, 1/float64(den)), divRound(num, den); got != want {
+			t.Fatalf("divRoundInv(%d, %d) = %d, want %d", num, den, got, want)
+		}
+	}
+	for _, c := range [][2]int64{
+		{0, 1}, {1, 1}, {1, 2}, {3, 2}, {5, 2}, {7, 2}, {1<<52 - 1, 1}, {1<<52 - 1, 3},
+		{1<<52 - 1, 1<<52 - 1}, {1<<52 - 2, 1<<52 - 1}, {1 << 52, 7}, {-5, 2}, {9, 1 << 52},
+		{1 << 30, 327680}, {1<<31 - 1, 32768*10 + 1},
+	} {
+		check(c[0], c[1])
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 200000 {
+		den := rng.Int64N(1<<uint(1+rng.IntN(51))) + 1
+		num := rng.Int64N(1 << uint(1+rng.IntN(51)))
+		check(num, den)
+		check(den*(num%1000)+den/2, den) // ties
+	}
+}

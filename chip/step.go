@@ -179,7 +179,7 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 		}
 		var sum int64
 		for i, x := range out {
-			z := expIn.rescale(x-m, dIn, cIn)
+			z := expIn.rs(x-m, dIn, cIn)
 			var e int64
 			if j := uint64(z - c.expLo); j < uint64(len(c.expMemo)) {
 				e = int64(c.expMemo[j])
@@ -190,18 +190,19 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 			c.ceExp[i] = e
 			sum += e
 		}
+		inv := 1 / float64(sum)
 		for _, q := range c.outputs {
 			dE := f.beta.Format.Frac - beta.Exp + max(rFrac, pFrac) + q.eExp - f.eps.Format.Frac
 			for i := range q.size {
-				p := divRound(c.ceExp[q.outOff+i]<<pFrac, sum)
-				p = expOut.rescale(p, dOut, cOut)
+				p := divRoundInv(c.ceExp[q.outOff+i]<<pFrac, sum, inv)
+				p = expOut.rs(p, dOut, cOut)
 				yy, pp := y[q.outOff+i], p
 				if rFrac >= pFrac {
 					pp <<= rFrac - pFrac
 				} else {
 					yy <<= pFrac - rFrac
 				}
-				q.estar[k*q.size+i] = eps.rescale(beta.Raw*(yy-pp), dE, cEps)
+				q.estar[k*q.size+i] = eps.rs(beta.Raw*(yy-pp), dE, cEps)
 			}
 		}
 	}
