@@ -209,10 +209,51 @@ func (c *Chip) neuronsFast(tl *tile, q *pop, lo, hi, k0, k1, part int) uint64 {
 	if fused && learnT {
 		tsum = &q.tSumP[part][lo]
 	}
-	for k := k0; k < k1; k++ {
+	// All the contexts' rows in one call of each kernel when neither needs a row's own
+	// stream or the Go units between them (neuronArgs.rows): the error neuron of every
+	// row first, then the membranes, which overwrite r′ in place after it was read.
+	unitsK := packed != nil || units.memo == nil && units.ident
+	kRow := k0 // the first context the row loop below steps
+	if errK && memK && !adjust && unitsK && (!errSR || blockBus) && k1-k0 > 1 {
+		off := k0*q.size + lo
+		na.eps, na.rp, na.v, na.mr, na.dtr = &q.eps[off], &q.rp[off], &q.v[off], &mrN[0], &dtrN[0]
+		na.inst, na.eb, na.errS, na.estar = &q.inst[off], &q.eb[off], &q.errBus[off], nil
+		if q.estar != nil {
+			na.estar = &q.estar[off]
+		}
+		na.base, na.bsum = 0, bsum
+		na.rows, na.stride = int64(k1-k0), int64(q.size)
+		neuronErrorKernel(&na)
+		na.acc, na.b, na.accStride = nil, nil, 0
+		switch {
+		case fwd != nil:
+			na.acc, na.accStride = &fwd.fwd[k0*fwd.rows+lo-fwd.row0], int64(fwd.rows)
+		case nIn > 0:
+			na.acc, na.accStride = &q.accIn[0][off], int64(q.size)
+		}
+		if bN != nil {
+			na.b = &bN[0]
+		}
+		na.u, na.ub, na.du, na.x, na.rm, na.dtm = &q.u[off], &q.ub[off], &q.du[off], &xs[0], &rmN[0], &dtmN[0]
+		na.tsum, na.errS = tsum, &q.errBus[off]
+		na.packed, na.packed32, na.ident, na.rNext, na.rpNext = nil, nil, 0, &q.r[off], &q.rp[off]
+		if packed != nil {
+			na.packed, na.inMin = &packed[0], inMin
+			if q.memoPacked32 != nil {
+				na.packed32 = &q.memoPacked32[0]
+			}
+		} else {
+			na.ident, na.identD, na.hIdent = 1, int64(units.identD), 1<<(units.identD-1)-1
+			na.rLo, na.rHi, na.one = units.rSat.lo, units.rSat.hi, units.one
+		}
+		na.rows = int64(k1 - k0)
+		neuronMembraneKernel(&na)
+		kRow = k1
+	}
+	for k := kRow; k < k1; k++ {
 		off := k*q.size + lo
 		var errStream fixedpoint.Stream
-		if errSR {
+		if errSR && !blockBus {
 			errStream = fixedpoint.NewStream(c.seed, errKey, uint64(k), c.steps)
 		}
 		eps := q.eps[off : off+n]

@@ -94,6 +94,9 @@
 #define N_RLO 728
 #define N_RHI 736
 #define N_ONE 744
+#define N_ROWS 752
+#define N_STRIDE 760
+#define N_ACCSTRIDE 768
 
 #define B_N 0
 #define B_EB 8
@@ -297,6 +300,26 @@ est:
 	JMP     eloop
 
 edone:
+	DECQ  N_ROWS(DI)
+	JLE   efin
+	MOVQ  N_STRIDE(DI), AX
+	SHLQ  $3, AX
+	ADDQ  AX, R8
+	TESTQ R9, R9
+	JEQ   2(PC)
+	ADDQ  AX, R9
+	ADDQ  AX, R10
+	ADDQ  AX, R11
+	ADDQ  AX, SI
+	ADDQ  AX, N_EB(DI)
+	SHRQ  $2, AX
+	CMPQ  N_ERRS(DI), $0
+	JEQ   2(PC)
+	ADDQ  AX, N_ERRS(DI)
+	XORQ  BX, BX
+	JMP   eloop
+
+efin:
 	CMPQ          N_BLOCKBUS(DI), $0
 	JEQ           eret
 	VEXTRACTI64X4 $1, Z25, Y5
@@ -453,6 +476,32 @@ mnext:
 	JMP       mloop
 
 mdone:
+	DECQ  N_ROWS(DI)
+	JLE   mfin
+	MOVQ  N_STRIDE(DI), AX
+	SHLQ  $3, AX
+	ADDQ  AX, R10
+	ADDQ  AX, R11
+	ADDQ  AX, R12
+	CMPQ  N_RNEXT(DI), $0
+	JEQ   2(PC)
+	ADDQ  AX, N_RNEXT(DI)
+	CMPQ  N_RPNEXT(DI), $0
+	JEQ   2(PC)
+	ADDQ  AX, N_RPNEXT(DI)
+	SHRQ  $2, AX
+	CMPQ  N_ERRS(DI), $0
+	JEQ   2(PC)
+	ADDQ  AX, N_ERRS(DI)
+	TESTQ R8, R8
+	JEQ   4(PC)
+	MOVQ  N_ACCSTRIDE(DI), AX
+	SHLQ  $2, AX
+	ADDQ  AX, R8
+	XORQ  BX, BX
+	JMP   mloop
+
+mfin:
 	VZEROUPPER
 	RET
 

@@ -49,6 +49,12 @@ type neuronArgs struct {
 	// forms r = sat(rhe(x, identD)) into rNext (saturations into cR), r′ = one into
 	// rpNext; hIdent = 2^(identD−1) − 1, rLo … rHi φ's output range.
 	ident, identD, hIdent, rLo, rHi, one int64
+	// rows > 1: the kernels run rows consecutive context rows in one call, every
+	// per-context pointer advancing by stride elements a row (acc by accStride), the
+	// per-neuron ones (mr, dtr, b, rm, dtm, bsum, tsum) not; the error kernel then
+	// needs a row-free error bus (blockBus, or half-even), the membrane kernel packed
+	// or ident (x is scratch, overwritten row by row). The kernels count rows down.
+	rows, stride, accStride int64
 }
 
 // busArgs is what busKernel (neuron_amd64.s) reads: one context's row of n values of
