@@ -165,16 +165,24 @@ func TestKernelsMatchLoops(t *testing.T) {
 			a    chip.Analog
 		}{{"ideal", chip.Analog{}}, {"noisy", noisyDie}} {
 			for _, amp := range []float64{1, 40} {
-				for _, bus := range []chip.ErrorBusMode{chip.ErrorBusBlock, chip.ErrorBusStatic} {
-					t.Run(v.name+"/"+die.name+"/amp="+ftoa(amp)+"/"+bus.String(), func(t *testing.T) {
+				for _, bus := range []struct {
+					name     string
+					mode     chip.ErrorBusMode
+					halfEven bool // err_bus rounds half-even (no per-row stream)
+				}{{"block", chip.ErrorBusBlock, false}, {"static", chip.ErrorBusStatic, false}, {"static-half-even", chip.ErrorBusStatic, true}} {
+					t.Run(v.name+"/"+die.name+"/amp="+ftoa(amp)+"/"+bus.name, func(t *testing.T) {
 						cfg := chip.DefaultConfig()
-						cfg.ErrorBus = bus
+						cfg.ErrorBus = bus.mode
 						opt := chiptest.Options{Config: &cfg}
-						if amp > 1 {
-							for i := range cfg.Formats {
-								switch cfg.Formats[i].Name {
-								case "u", "u_breve", "v", "e_breve", "inst_e", "eps_in", "adam_m", "grad":
+						for i := range cfg.Formats {
+							switch cfg.Formats[i].Name {
+							case "u", "u_breve", "v", "e_breve", "inst_e", "eps_in", "adam_m", "grad":
+								if amp > 1 {
 									cfg.Formats[i].Format = fixedpoint.Q(1, 24)
+								}
+							case "err_bus":
+								if bus.halfEven {
+									cfg.Formats[i].Rounding = fixedpoint.HalfEven
 								}
 							}
 						}
