@@ -22,8 +22,11 @@
 //     exact (adam_amd64.s states the bounds).
 //   - The hot loops have AVX-512 kernels (neuron_amd64.s, adam_amd64.s) used where the
 //     CPU has them; each gives the bits of a Go loop that stays as its twin and
-//     fallback (TestKernelsMatchLoops, TestAdamKernel), and TestFingerprint pins the
-//     results of reference networks to hashes recorded before the kernels existed.
+//     fallback (TestKernelsMatchLoops on the block bus, the static bus and a half-even
+//     static bus, TestAdamKernel, TestBusKernel, TestEpsKernel).
+//     TestFingerprintStatic pins the results of reference networks on the static bus
+//     to hashes recorded before the kernels existed; TestFingerprint pins the default
+//     block bus's to hashes recorded when it became the default.
 //   - Placement and threads cannot change a bit: partial sums are combined in wrapping
 //     integer arithmetic (associative and commutative) and requantized once at the
 //     neuron's home tile; sums of different projections are aligned by exact left
