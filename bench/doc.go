@@ -1,7 +1,8 @@
 // Package bench is glemu's performance suite: named, deterministic workloads, the run
 // that measures them against baselines taken in the same run, and the report (a
 // table, JSON for comparison across commits, scaling curves as PNG). `glemu bench`
-// is its command line; docs/bench.md explains the workloads and the figures.
+// is its command line (`glemu bench --list` describes every workload); docs/chip.md,
+// "Performance", gives the figures measured with it.
 //
 // Workloads (Workloads, Select):
 //
