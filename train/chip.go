@@ -26,6 +26,10 @@ type ChipOptions struct {
 	// Samples are the compiler's ranging inputs and targets (compiler.Options.Samples);
 	// nil: the compiler's own.
 	Samples *compiler.Samples
+	// Workers steps the emulator's tiles and contexts on this many goroutines
+	// (host.WithWorkers; 0 or 1: one). Results do not depend on it. Only the emulator
+	// has workers: with another device it must be 0.
+	Workers int
 }
 
 // Chip is the chip as a Backend: the network compiled (package compiler) for C
@@ -76,7 +80,13 @@ func NewChip(net *network.Network, params *network.Params, contexts int, opt Chi
 	if contexts < 1 {
 		return nil, fmt.Errorf("train: %d contexts; run at least 1", contexts)
 	}
-	dev, err := host.Open(ctx, opt.Device)
+	if opt.Workers < 0 {
+		return nil, fmt.Errorf("train: %d workers; give 1 or more (or 0 for one)", opt.Workers)
+	}
+	if opt.Workers > 0 && opt.Device != "" && opt.Device != host.EmulatorName {
+		return nil, fmt.Errorf("train: %d workers for device %q: only the emulator (device %q) steps on workers; leave workers out for a board", opt.Workers, opt.Device, host.EmulatorName)
+	}
+	dev, err := host.Open(ctx, opt.Device, host.WithWorkers(opt.Workers))
 	if err != nil {
 		return nil, err
 	}

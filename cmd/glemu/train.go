@@ -32,6 +32,7 @@ type trainFlags struct {
 	task, net, backend, device, optimizer string
 	log, plot, checkpoint, resume         string
 	width, epochs, contexts, steps        int
+	workers                               int
 	trainSamples, testSamples             int
 	seed                                  uint64
 	lr                                    float64
@@ -80,6 +81,7 @@ docs/training.md says what each flag does and what to expect.`,
 	fl.StringVar(&f.net, "net", "", "a network file to train instead of the task's network")
 	fl.IntVar(&f.width, "width", tasks.MNIST1DWidth, "units per hidden layer of the MNIST-1D network (90: the ≈42k-parameter variant)")
 	fl.StringVar(&f.backend, "backend", "chip", "the backend: chip (the network compiled and run through host.Device) or float (the float64 reference)")
+	fl.IntVar(&f.workers, "workers", 1, "goroutines the emulator steps the chip on (emu only; results are the same for any number; 2 pays when both cores are free)")
 	fl.StringVar(&f.device, "device", host.EmulatorName, "the chip backend's device: emu (in process), serial://PORT[?baud=RATE] or a device path such as glemu firmware-sim's pty; only with --backend chip")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the per-epoch shuffles (lag tasks: of the task's draws)")
 	fl.IntVar(&f.epochs, "epochs", tasks.MNIST1DEpochs, "epochs to train, counted from the first (a resumed run goes on up to this many)")
@@ -109,9 +111,15 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 		if changed("device") {
 			return usagef("--device %s selects the chip backend's device; it cannot be used with --backend float", f.device)
 		}
+		if changed("workers") {
+			return usagef("--workers %d sets the chip emulator's goroutines; it cannot be used with --backend float", f.workers)
+		}
 	case "chip":
 		if err := checkDevice(f.device); err != nil {
 			return err
+		}
+		if changed("workers") && f.device != host.EmulatorName {
+			return usagef("--workers %d sets the emulator's goroutines; device %s steps on its own (leave --workers out)", f.workers, f.device)
 		}
 	default:
 		return usagef("unknown backend %q; use --backend float or chip", f.backend)
@@ -121,6 +129,8 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 		return usagef("--epochs %d: give a number of epochs ≥ 0", f.epochs)
 	case f.contexts < 1:
 		return usagef("--contexts %d: give a number of contexts ≥ 1", f.contexts)
+	case f.workers < 1:
+		return usagef("--workers %d: give a number of workers ≥ 1", f.workers)
 	case f.steps < 0:
 		return usagef("--steps %d: give a number of learning steps ≥ 0", f.steps)
 	case f.lr < 0:
@@ -216,6 +226,9 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 		if f.backend == "float" && changed("device") {
 			return usagef("--device %s selects the chip backend's device; checkpoint %s ran on the float backend", f.device, f.resume)
 		}
+		if f.backend == "float" && changed("workers") {
+			return usagef("--workers %d sets the chip emulator's goroutines; checkpoint %s ran on the float backend", f.workers, f.resume)
+		}
 	}
 	if f.checkpoint != "" && (ck == nil || filepath.Clean(f.checkpoint) != filepath.Clean(f.resume)) {
 		if _, err := os.Stat(filepath.Join(f.checkpoint, train.CheckpointFile)); err == nil {
@@ -244,7 +257,7 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 	}
 	data = data.Head(train0, test0)
 	cfg := train.Config{Task: "mnist1d", Net: nw, Data: data, Backend: f.backend, Seed: f.seed, Contexts: f.contexts,
-		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device}}
+		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: f.workers}}
 	if err := train.CheckFits(nw, data); err != nil {
 		return err
 	}
@@ -550,7 +563,7 @@ func trainLag(cmd *cobra.Command, f trainFlags) error {
 		dt      float64
 	)
 	start := time.Now()
-	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device}
+	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: f.workers}
 	var student train.Backend
 	if f.task == "lagline" {
 		res, err := lagLine(out, f.backend, opt, steps, f.seed, progress, start)

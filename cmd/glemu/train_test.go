@@ -253,6 +253,10 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"train", "--resume", p("nothing")}, `train: no checkpoint in ` + p("nothing") + ` (want checkpoint.glemu there); give the --checkpoint directory of a run`, false},
 		{[]string{"train", "--backend", "gpu"}, `unknown backend "gpu"; use --backend float or chip`, true},
 		{[]string{"train", "--contexts", "0"}, "--contexts 0: give a number of contexts ≥ 1", true},
+		{[]string{"train", "--workers", "0"}, "--workers 0: give a number of workers ≥ 1", true},
+		{[]string{"train", "--backend", "float", "--workers", "2"}, "--workers 2 sets the chip emulator's goroutines; it cannot be used with --backend float", true},
+		{[]string{"train", "--resume", p("fck"), "--workers", "2"}, "--workers 2 sets the chip emulator's goroutines; checkpoint " + p("fck") + " ran on the float backend", true},
+		{[]string{"train", "--device", "serial:///dev/ttyUSB0", "--workers", "2"}, "--workers 2 sets the emulator's goroutines; device serial:///dev/ttyUSB0 steps on its own (leave --workers out)", true},
 		{[]string{"train", "--width", "2"}, "tasks: MNIST-1D width 2; give 3 … 4096 units per hidden layer (the paper: 53)", true},
 		{[]string{"train", "--width", "60", "--net", p("three.json")}, "--width builds the paper's network; it cannot be used with --net", true},
 		{[]string{"train", "--optimizer", "sgd"}, `unknown optimizer "sgd"; use --optimizer adam or momentum`, true},
@@ -344,5 +348,39 @@ func TestTrainOnFirmwareSim(t *testing.T) {
 	}
 	if strings.Join(logs[0], "\n") != strings.Join(resumed, "\n") {
 		t.Errorf("resumed on the firmware simulator:\n%s\nuninterrupted on the emulator:\n%s", strings.Join(resumed, "\n"), strings.Join(logs[0], "\n"))
+	}
+}
+
+// TestTrainWorkers: --workers changes how the emulator steps, never what it learns: the
+// per-epoch figures of 1 and 2 workers are identical.
+func TestTrainWorkers(t *testing.T) {
+	dir := t.TempDir()
+	figures := func(workers string) []string {
+		log := filepath.Join(dir, "w"+workers+".jsonl")
+		if _, err := execute(t, args("--epochs", "2", "--workers", workers, "--log", log)...); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var e struct {
+				Epoch       int
+				LR          float64
+				NextLR      float64 `json:"next_lr"`
+				Train, Test json.RawMessage
+			}
+			if err := json.Unmarshal([]byte(line), &e); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%d %v %v %s %s", e.Epoch, e.LR, e.NextLR, e.Train, e.Test))
+		}
+		return out
+	}
+	one, two := figures("1"), figures("2")
+	if len(one) != 2 || strings.Join(one, "\n") != strings.Join(two, "\n") {
+		t.Errorf("1 worker:\n%s\n2 workers:\n%s", strings.Join(one, "\n"), strings.Join(two, "\n"))
 	}
 }
