@@ -258,7 +258,14 @@ func (c *Chip) advice(v string) string {
 	switch v {
 	case "u", "u_breve":
 		return f(v) + ", a larger StateExp for the population, or a smaller γ"
-	case "v", "e_breve", "inst_e", "eps_in", "err_bus":
+	case "err_bus":
+		if c.blockBus() {
+			// The block bus picks a shift that holds every |ĕ|; only rounding the largest
+			// one up by an LSB can pass the int16 edge, and it is held there.
+			return "the block bus's largest value rounded up one LSB past the int16 edge and was held there; harmless, nothing to change"
+		}
+		return f(v) + ", a larger ErrorExp for the population, or a smaller β"
+	case "v", "e_breve", "inst_e", "eps_in":
 		return f(v) + ", a larger ErrorExp for the population, or a smaller β"
 	case "phi_in":
 		return "harmless for tanh and sigmoid units, which are flat beyond the unit's range; for other units " + f(v)
