@@ -97,10 +97,13 @@ func NewLagLineBackends(name string, seed uint64, opt ChipOptions) (task *tasks.
 //   - lagLineWeightExp: ±4 in w (Q2.13 at exponent 0), because the teacher's weights
 //     reach 2 and the student overshoots on the way; from the draws the compiler
 //     chooses ±1 and clips the learned W1 at 1.
-//   - lagLineErrorExp: err_bus ±0.25 (Q4.11 at exponent −6), because the hidden unit's
-//     error grows with W1 (ĕ0 = W1·r1′·ĕ1) tenfold while the student learns; from the
-//     initial errors the compiler chooses ±0.002 (exponent −13), err_bus saturates as W1
-//     grows and learning diverges (W → 2.5 and 4, 70 000 steps).
+//   - lagLineErrorExp: the e domain at exponent −6 (ĕ, v, ε_in in Q7.24: ±2; on the
+//     static error bus err_bus Q4.11: ±0.25), because the hidden unit's error grows
+//     with W1 (ĕ0 = W1·r1′·ĕ1) tenfold while the student learns. From the initial
+//     errors the compiler chooses exponent −13; on the static bus err_bus then
+//     saturated as W1 grew and learning diverged (W → 2.5 and 4, 70 000 steps). With
+//     the block bus (the default) the hint is kept; whether it is still needed there
+//     has not been measured.
 const (
 	lagLineWeightExp = 0
 	lagLineErrorExp  = -6
