@@ -30,6 +30,10 @@ type ChipOptions struct {
 	// (host.WithWorkers; 0 or 1: one). Results do not depend on it. Only the emulator
 	// has workers: with another device it must be 0.
 	Workers int
+	// ErrorBus is how the chip puts errors on its error bus (chip.Config.ErrorBus):
+	// the zero value is the block floating-point bus, the default;
+	// chip.ErrorBusStatic the chip with one scale per population, for comparison.
+	ErrorBus chip.ErrorBusMode
 }
 
 // Chip is the chip as a Backend: the network compiled (package compiler) for C
@@ -94,6 +98,7 @@ func NewChip(net *network.Network, params *network.Params, contexts int, opt Chi
 	if c := dev.Info().Chip; c != nil {
 		cfg = BoardConfig(*c)
 	}
+	cfg.ErrorBus = opt.ErrorBus
 	compiled := net
 	if params != nil {
 		// The compiler takes τm and τr from the network's populations, not from

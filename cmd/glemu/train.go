@@ -33,6 +33,7 @@ type trainFlags struct {
 	log, plot, checkpoint, resume         string
 	width, epochs, contexts, steps        int
 	workers                               int
+	errorBus                              string
 	trainSamples, testSamples             int
 	seed                                  uint64
 	lr                                    float64
@@ -81,6 +82,7 @@ docs/training.md says what each flag does and what to expect.`,
 	fl.StringVar(&f.net, "net", "", "a network file to train instead of the task's network")
 	fl.IntVar(&f.width, "width", tasks.MNIST1DWidth, "units per hidden layer of the MNIST-1D network (90: the ≈42k-parameter variant)")
 	fl.StringVar(&f.backend, "backend", "chip", "the backend: chip (the network compiled and run through host.Device) or float (the float64 reference)")
+	fl.StringVar(&f.errorBus, "error-bus", "block", "the chip's error bus: block (a shared exponent per population and step, the default) or static (one scale per population, the chip before the block bus)")
 	fl.IntVar(&f.workers, "workers", 1, "goroutines the emulator steps the chip on (emu only; results are the same for any number; 2 pays when both cores are free)")
 	fl.StringVar(&f.device, "device", host.EmulatorName, "the chip backend's device: emu (in process), serial://PORT[?baud=RATE] or a device path such as glemu firmware-sim's pty; only with --backend chip")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the per-epoch shuffles (lag tasks: of the task's draws)")
@@ -114,6 +116,9 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 		if changed("workers") {
 			return usagef("--workers %d sets the chip emulator's goroutines; it cannot be used with --backend float", f.workers)
 		}
+		if changed("error-bus") {
+			return usagef("--error-bus %s chooses the chip's error bus; it cannot be used with --backend float", f.errorBus)
+		}
 	case "chip":
 		if err := checkDevice(f.device); err != nil {
 			return err
@@ -131,6 +136,10 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 		return usagef("--contexts %d: give a number of contexts ≥ 1", f.contexts)
 	case f.workers < 1:
 		return usagef("--workers %d: give a number of workers ≥ 1", f.workers)
+	case f.errorBus != "block" && f.errorBus != "static":
+		return usagef("unknown error bus %q; use --error-bus block or static", f.errorBus)
+	case f.resume != "" && changed("error-bus"):
+		return usagef("--error-bus %s with --resume: the checkpoint's program already chose its error bus; leave --error-bus out", f.errorBus)
 	case f.steps < 0:
 		return usagef("--steps %d: give a number of learning steps ≥ 0", f.steps)
 	case f.lr < 0:
@@ -257,7 +266,7 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 	}
 	data = data.Head(train0, test0)
 	cfg := train.Config{Task: "mnist1d", Net: nw, Data: data, Backend: f.backend, Seed: f.seed, Contexts: f.contexts,
-		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: f.workers}}
+		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: f.workers, ErrorBus: errorBusMode(f.errorBus)}}
 	if err := train.CheckFits(nw, data); err != nil {
 		return err
 	}
@@ -399,7 +408,7 @@ func chipHeader(c *train.Chip) string {
 			used++
 		}
 	}
-	return fmt.Sprintf("chip: %d of %d tiles (%dx%d mesh); formats %s", used, p.Config.Rows*p.Config.Cols, p.Config.Rows, p.Config.Cols, strings.Join(fs, ", "))
+	return fmt.Sprintf("chip: %d of %d tiles (%dx%d mesh); formats %s; error bus %s", used, p.Config.Rows*p.Config.Cols, p.Config.Rows, p.Config.Cols, strings.Join(fs, ", "), p.Config.ErrorBus)
 }
 
 // chipSummary prints the chip's health report and the cost model's figures.
@@ -563,7 +572,7 @@ func trainLag(cmd *cobra.Command, f trainFlags) error {
 		dt      float64
 	)
 	start := time.Now()
-	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: f.workers}
+	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: f.workers, ErrorBus: errorBusMode(f.errorBus)}
 	var student train.Backend
 	if f.task == "lagline" {
 		res, err := lagLine(out, f.backend, opt, steps, f.seed, progress, start)
@@ -674,4 +683,12 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// errorBusMode maps --error-bus (checked before) to the chip's mode.
+func errorBusMode(name string) chip.ErrorBusMode {
+	if name == "static" {
+		return chip.ErrorBusStatic
+	}
+	return chip.ErrorBusBlock
 }

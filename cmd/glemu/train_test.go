@@ -254,6 +254,9 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"train", "--backend", "gpu"}, `unknown backend "gpu"; use --backend float or chip`, true},
 		{[]string{"train", "--contexts", "0"}, "--contexts 0: give a number of contexts ≥ 1", true},
 		{[]string{"train", "--workers", "0"}, "--workers 0: give a number of workers ≥ 1", true},
+		{[]string{"train", "--error-bus", "float"}, `unknown error bus "float"; use --error-bus block or static`, true},
+		{[]string{"train", "--backend", "float", "--error-bus", "static"}, "--error-bus static chooses the chip's error bus; it cannot be used with --backend float", true},
+		{[]string{"train", "--resume", p("ck"), "--error-bus", "static"}, "--error-bus static with --resume: the checkpoint's program already chose its error bus; leave --error-bus out", true},
 		{[]string{"train", "--backend", "float", "--workers", "2"}, "--workers 2 sets the chip emulator's goroutines; it cannot be used with --backend float", true},
 		{[]string{"train", "--resume", p("fck"), "--workers", "2"}, "--workers 2 sets the chip emulator's goroutines; checkpoint " + p("fck") + " ran on the float backend", true},
 		{[]string{"train", "--device", "serial:///dev/ttyUSB0", "--workers", "2"}, "--workers 2 sets the emulator's goroutines; device serial:///dev/ttyUSB0 steps on its own (leave --workers out)", true},
@@ -382,5 +385,28 @@ func TestTrainWorkers(t *testing.T) {
 	one, two := figures("1"), figures("2")
 	if len(one) != 2 || strings.Join(one, "\n") != strings.Join(two, "\n") {
 		t.Errorf("1 worker:\n%s\n2 workers:\n%s", strings.Join(one, "\n"), strings.Join(two, "\n"))
+	}
+}
+
+// TestTrainErrorBus: --error-bus static trains the chip with one scale per population:
+// the header says which bus, and the figures differ from the block bus's.
+func TestTrainErrorBus(t *testing.T) {
+	run := func(bus string) (header, epoch string) {
+		out, err := execute(t, args("--epochs", "1", "--error-bus", bus)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(out, "\n")
+		return lines[1], lines[2]
+	}
+	hb, eb := run("block")
+	hs, es := run("static")
+	if !strings.HasSuffix(hb, "; error bus block") || !strings.HasSuffix(hs, "; error bus static") {
+		t.Errorf("headers:\n%s\n%s", hb, hs)
+	}
+	// The epoch lines without their speed figures.
+	figures := regexp.MustCompile(`\s+\d+ steps/s .*$`)
+	if figures.ReplaceAllString(eb, "") == figures.ReplaceAllString(es, "") {
+		t.Errorf("block and static buses trained alike:\n%s\n%s", eb, es)
 	}
 }
