@@ -28,7 +28,7 @@ type ChipOptions struct {
 	Samples *compiler.Samples
 	// Workers steps the emulator's tiles and contexts on this many goroutines
 	// (host.WithWorkers; 0 or 1: one). Results do not depend on it. Only the emulator
-	// has workers: with another device it must be 0.
+	// has workers: with another device it must be 0 or 1.
 	Workers int
 	// ErrorBus is how the chip puts errors on its error bus (chip.Config.ErrorBus):
 	// the zero value is the block floating-point bus, the default;
@@ -87,7 +87,7 @@ func NewChip(net *network.Network, params *network.Params, contexts int, opt Chi
 	if opt.Workers < 0 {
 		return nil, fmt.Errorf("train: %d workers; give 1 or more (or 0 for one)", opt.Workers)
 	}
-	if opt.Workers > 0 && opt.Device != "" && opt.Device != host.EmulatorName {
+	if opt.Workers > 1 && opt.Device != "" && opt.Device != host.EmulatorName {
 		return nil, fmt.Errorf("train: %d workers for device %q: only the emulator (device %q) steps on workers; leave workers out for a board", opt.Workers, opt.Device, host.EmulatorName)
 	}
 	dev, err := host.Open(ctx, opt.Device, host.WithWorkers(opt.Workers))
