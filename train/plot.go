@@ -160,3 +160,12 @@ func PlotLearningCurves(path string, history []Epoch, reference []CurvePoint, na
 	}
 	return writeFile(path, png)
 }
+
+// PlotComparison writes CompareCurves as a PNG file at path.
+func PlotComparison(path string, runs []NamedHistory, reference []CurvePoint) error {
+	png, err := EncodePNG(CompareCurves(runs, reference), 8*vg.Inch, 8*vg.Inch)
+	if err != nil {
+		return err
+	}
+	return writeFile(path, png)
+}

@@ -23,7 +23,12 @@ func execute(t *testing.T, args ...string) (string, error) {
 	var reset func(c *cobra.Command)
 	reset = func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
-			_ = f.Value.Set(f.DefValue)
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				// Set appends to a slice flag once it has been set: empty it instead.
+				_ = sv.Replace(nil)
+			} else {
+				_ = f.Value.Set(f.DefValue)
+			}
 			f.Changed = false
 		})
 		for _, sub := range c.Commands() {
