@@ -47,6 +47,11 @@ type Chip struct {
 	// same in any order), so that results do not depend on the parts.
 	parts  int
 	shadow [][]*tile
+	// fwdByBlock: the forward phase splits the blocks (each part reads its blocks,
+	// block.fwdPart, for every context) instead of the contexts, when a part's share
+	// of the contexts would fall below the 64 from which MatMat reads through Wᵀ
+	// (halves of 100 contexts each cost about as much as the whole).
+	fwdByBlock bool
 	// phases are the step's phases; each runs over len(tiles)·parts items (see item).
 	phases []func(i int)
 	// busAfter is the index of the phase after which busExponents runs (the block
@@ -212,6 +217,7 @@ type block struct {
 	wX         []int16 // the crossbar cells (w)
 	opt        moments
 	fwd        []int32 // C × rows forward partial sums
+	fwdPart    int     // the part that forms fwd for all contexts when Chip.fwdByBlock
 	bwd        []int32 // C × cols transposed partial sums
 	gsum       []int64 // rows × cols gradient sums over contexts (scratch)
 	ea, rb     []int16 // C × rows errors and C × cols rates gathered for the gradient
@@ -326,6 +332,24 @@ func (c *Chip) setParts(n int) {
 					b.rbP = append(b.rbP, make([]int16, len(b.rb)))
 				}
 			}
+		}
+	}
+	// Blocks to parts for the forward phase: each to the least loaded part so far
+	// (synapses), in tile order.
+	c.fwdByBlock = c.parts > 1 && c.contexts >= 64 && c.contexts/c.parts < 64
+	load := make([]int, c.parts)
+	for _, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			b.fwdPart = 0
+			if !c.fwdByBlock {
+				continue
+			}
+			for p := range load {
+				if load[p] < load[b.fwdPart] {
+					b.fwdPart = p
+				}
+			}
+			load[b.fwdPart] += b.rows * b.cols
 		}
 	}
 	// The block error bus: the neuron phase leaves a partial OR per item, busExponents

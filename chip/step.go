@@ -210,15 +210,22 @@ func (c *Chip) estarCEFast(cnt *[numCounted]fixedpoint.Counters, rFrac, pFrac in
 }
 
 // phaseForward: every block of the item's tile forms its partial row sums W·r_in per
-// context (of the item's part of the contexts).
+// context (of the item's part of the contexts; with fwdByBlock, the item's part of the
+// blocks for every context).
 func (c *Chip) phaseForward(i int) {
 	C := c.contexts
 	tl, p := c.item(i)
 	k0, k1 := span(C, p, c.parts)
+	if c.fwdByBlock {
+		k0, k1 = 0, C
+	}
 	if k0 == k1 {
 		return
 	}
 	for _, b := range tl.blocks {
+		if c.fwdByBlock && b.fwdPart != p {
+			continue
+		}
 		src := b.p.src
 		if C > 1 {
 			// All contexts at once: each weight loaded once (sums wrap alike).
