@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ docs/training.md says what each flag does and what to expect.`,
 	fl.IntVar(&f.width, "width", tasks.MNIST1DWidth, "units per hidden layer of the MNIST-1D network (90: the ≈42k-parameter variant)")
 	fl.StringVar(&f.backend, "backend", "chip", "the backend: chip (the network compiled and run through host.Device) or float (the float64 reference)")
 	fl.StringVar(&f.errorBus, "error-bus", "block", "the chip's error bus: block (a shared exponent per population and step, the default) or static (one scale per population, the chip before the block bus)")
-	fl.IntVar(&f.workers, "workers", 1, "goroutines the emulator steps the chip on (emu only; results are the same for any number; 2 pays when both cores are free)")
+	fl.IntVar(&f.workers, "workers", defaultWorkers(), "goroutines the emulator steps the chip on (emu only; results are the same for any number; the default is 2 where Go has 2 or more CPUs)")
 	fl.StringVar(&f.device, "device", host.EmulatorName, "the chip backend's device: emu (in process), serial://PORT[?baud=RATE] or a device path such as glemu firmware-sim's pty; only with --backend chip")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the per-epoch shuffles (lag tasks: of the task's draws)")
 	fl.IntVar(&f.epochs, "epochs", tasks.MNIST1DEpochs, "epochs to train, counted from the first (a resumed run goes on up to this many)")
@@ -266,7 +267,7 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 	}
 	data = data.Head(train0, test0)
 	cfg := train.Config{Task: "mnist1d", Net: nw, Data: data, Backend: f.backend, Seed: f.seed, Contexts: f.contexts,
-		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: f.workers, ErrorBus: errorBusMode(f.errorBus)}}
+		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: emuWorkers(f), ErrorBus: errorBusMode(f.errorBus)}}
 	if err := train.CheckFits(nw, data); err != nil {
 		return err
 	}
@@ -572,7 +573,7 @@ func trainLag(cmd *cobra.Command, f trainFlags) error {
 		dt      float64
 	)
 	start := time.Now()
-	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: f.workers, ErrorBus: errorBusMode(f.errorBus)}
+	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: emuWorkers(f), ErrorBus: errorBusMode(f.errorBus)}
 	var student train.Backend
 	if f.task == "lagline" {
 		res, err := lagLine(out, f.backend, opt, steps, f.seed, progress, start)
@@ -691,4 +692,20 @@ func errorBusMode(name string) chip.ErrorBusMode {
 		return chip.ErrorBusStatic
 	}
 	return chip.ErrorBusBlock
+}
+
+// defaultWorkers is --workers' default: two where Go may run on two CPUs or more
+// (a 100-context MNIST-1D step takes about two thirds of its one-worker time on two
+// free cores, docs/chip.md "Performance"), else one. Results never depend on it.
+func defaultWorkers() int {
+	return min(2, runtime.GOMAXPROCS(0))
+}
+
+// emuWorkers is --workers for the emulator; a board or the firmware simulator steps on
+// its own (an explicit --workers with one is refused earlier).
+func emuWorkers(f trainFlags) int {
+	if f.device != host.EmulatorName {
+		return 0
+	}
+	return f.workers
 }
