@@ -327,6 +327,24 @@ mm_done:
 	VMOVDQU64     Z30, 384(P); \
 	VMOVDQU64     Z31, 448(P)
 
+// MT_SETM64 is MT_SET64 for a partial block: the same stores under the column masks
+// K5 and K6 (computed from K1 per 16 columns), still with no read-back.
+#define MT_SETHALF(ysrc, zsrc, s, s8, off, P) \
+	KSHIFTRQ      $s, K1, K5; \
+	KSHIFTRQ      $s8, K1, K6; \
+	VPMOVSXDQ     ysrc, Z28; \
+	VEXTRACTI64X4 $1, zsrc, Y29; \
+	VPMOVSXDQ     Y29, Z29; \
+	VMOVDQU64     Z28, K5, off(P); \
+	VMOVDQU64     Z29, K6, off+64(P)
+
+#define MT_SETM64(a, b, c, d, P) \
+	MT_PERM(a, b, c, d); \
+	MT_SETHALF(Y24, Z24, 0, 8, 0, P); \
+	MT_SETHALF(Y25, Z25, 16, 24, 128, P); \
+	MT_SETHALF(Y26, Z26, 32, 40, 256, P); \
+	MT_SETHALF(Y27, Z27, 48, 56, 384, P)
+
 // func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide, shift int)
 // One block of up to 64 columns (those whose bit is set in mask, a run of low bits) of
 // dst[c·ds + j] = Σ_i w[i·stride + j]·e_c[i], for every context c. Rows go in pairs:
@@ -458,7 +476,7 @@ mt_wide5:
 	CMPQ shift+88(FP), $0
 	JNE  mt_add5
 	CMPQ mask+72(FP), $-1
-	JNE  mt_add5
+	JNE  mt_setm5
 	MT_SET64(Z0, Z1, Z2, Z3, DI)
 	ADDQ DX, DI
 	MT_SET64(Z4, Z5, Z6, Z7, DI)
@@ -468,6 +486,19 @@ mt_wide5:
 	MT_SET64(Z12, Z13, Z14, Z15, DI)
 	ADDQ DX, DI
 	MT_SET64(Z16, Z17, Z18, Z19, DI)
+	ADDQ DX, DI
+	JMP  mt_next5
+
+mt_setm5:
+	MT_SETM64(Z0, Z1, Z2, Z3, DI)
+	ADDQ DX, DI
+	MT_SETM64(Z4, Z5, Z6, Z7, DI)
+	ADDQ DX, DI
+	MT_SETM64(Z8, Z9, Z10, Z11, DI)
+	ADDQ DX, DI
+	MT_SETM64(Z12, Z13, Z14, Z15, DI)
+	ADDQ DX, DI
+	MT_SETM64(Z16, Z17, Z18, Z19, DI)
 	ADDQ DX, DI
 	JMP  mt_next5
 
