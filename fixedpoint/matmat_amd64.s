@@ -354,7 +354,9 @@ mm_done:
 // (ps = 2 for errors stored as rows, e_c[i] = e[c·es + i]). An odd last row pairs with
 // a zero row (and the error e_c[i] twice, so nothing past the row is read). wide 0
 // stores int32 sums; wide 1 and 2 treat dst as int64 (ds in int64 elements) and add
-// each sign-extended sum, shifted left by shift, to it (1) or store it (2).
+// each sign-extended sum, shifted left by shift, to it (1) or store it (2); storing with
+// shift 0 (OuterSum's usual case) skips the read-back, the shift and, for a full block,
+// the masks.
 TEXT ·matTMatVNNI(SB), NOSPLIT, $0-96
 	MOVQ     stride+24(FP), R12
 	SHLQ     $1, R12
