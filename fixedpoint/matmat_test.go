@@ -208,7 +208,7 @@ func TestOuterSumChunks(t *testing.T) {
 		r := rand.New(rand.NewPCG(27, 28))
 		for _, rows := range []int{1, 2, 16, 19, 20, 21, 36, 53} {
 			for _, cols := range []int{1, 53, 64, 65, 130} {
-				for _, ctx := range []int{1, 2, 3, 99, 100, 257, 600} {
+				for _, ctx := range []int{1, 2, 3, 99, 100, 255, 256, 257, 600} {
 					if rows*cols*ctx > 3_000_000 {
 						continue
 					}
