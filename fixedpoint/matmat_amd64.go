@@ -29,6 +29,9 @@ func transpose8(t *int16, rows int, w *int16, stride, r8, c8 int)
 func pairRowsVNNI(d *int32, a *int16, rows, n, pairs int)
 
 //go:noescape
+func outerPairedVNNI(dst *int64, ds int, w *int32, ws, pairs int, e *int32, ps, rows int, mask uint64)
+
+//go:noescape
 func pairSplitVNNI(dl, dh *int32, lo, hi *int16, n int)
 
 // matMat: four rows of w at a time against every context (asm: four contexts at a
@@ -189,6 +192,10 @@ func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts in
 	split := int64(k)*maxAbs(a)*maxAbs(b) > 1<<31-1
 	sc := outerScratch.Get().(*outerPairs)
 	defer outerScratch.Put(sc)
+	if !split && contexts == k && cols*((k+1)/2) <= outerPairedMax {
+		outerSumPaired(dst, stride, a, b, rows, cols, contexts, sc)
+		return
+	}
 	lo, hi := &sc[0], &sc[1]
 	for c0 := 0; c0 < contexts; c0 += k {
 		kc := min(k, contexts-c0)
@@ -241,4 +248,51 @@ func peakLoop(n int) int64 {
 	}
 	peakVNNI(n)
 	return int64(n) * 768
+}
+
+// outerPairedMax bounds the pairs of b that outerSumPaired interleaves once per call.
+const outerPairedMax = 1 << 15
+
+var outerPairedScratch = sync.Pool{New: func() any { return new([outerPairedMax]int32) }}
+
+// outerSumPaired is outerSumVNNI for one chunk whose sums stay in int32 (the chip's
+// case: no split, at most 256 contexts, cols·⌈contexts/2⌉ ≤ outerPairedMax): b's
+// context rows are interleaved in pairs once for the whole call, in column order, so
+// the kernel multiplies them straight from memory and stores its sums without
+// shuffles. The pairs of a are made per block of rows (all of them at once
+// when the scratch holds them); an odd last context
+// pairs with zero in both.
+func outerSumPaired(dst []int64, stride int, a, b []int16, rows, cols, contexts int, sc *outerPairs) {
+	pb := outerPairedScratch.Get().(*[outerPairedMax]int32)
+	defer outerPairedScratch.Put(pb)
+	pairs := (contexts + 1) / 2
+	if contexts >= 2 {
+		pairRowsVNNI(&pb[0], &b[0], cols, cols, contexts/2)
+	}
+	if contexts%2 == 1 {
+		last := pb[(pairs-1)*cols : pairs*cols]
+		for j, v := range b[(contexts-1)*cols : contexts*cols] {
+			last[j] = int32(uint16(v))
+		}
+	}
+	lo := &sc[0]
+	rb := len(lo) / pairs // rows per block: as many as the scratch holds, in sixes
+	if rb >= 6 {
+		rb -= rb % 6
+	}
+	for i0 := 0; i0 < rows; i0 += rb {
+		ri := min(rb, rows-i0)
+		if contexts >= 2 {
+			pairRowsVNNI(&lo[0], &a[i0], rows, ri, contexts/2)
+		}
+		if contexts%2 == 1 {
+			dl := lo[(pairs-1)*ri : pairs*ri]
+			for i, v := range a[(contexts-1)*rows+i0 : (contexts-1)*rows+i0+ri] {
+				dl[i] = int32(uint16(v))
+			}
+		}
+		for j := 0; j < cols; j += 64 {
+			outerPairedVNNI(&dst[i0*stride+j], stride, &pb[j], cols, pairs, &lo[0], ri, ri, colMask(j, cols))
+		}
+	}
 }

@@ -301,6 +301,50 @@ mm_done:
 	MT_HALVES(48, 56); \
 	MT_ADD64(Y27, Z27, 384, P)
 
+// MT_SET64 is MT_STORE64 for a full block (all 64 columns) set without a shift:
+// each column's sum sign-extended and stored, with no read-back, shift or masks
+// (OuterSum's common case; the masked read-modify-write cost as much as the products).
+#define MT_SET64(a, b, c, d, P) \
+	MT_PERM(a, b, c, d); \
+	VPMOVSXDQ     Y24, Z28; \
+	VEXTRACTI64X4 $1, Z24, Y29; \
+	VPMOVSXDQ     Y29, Z29; \
+	VMOVDQU64     Z28, (P); \
+	VMOVDQU64     Z29, 64(P); \
+	VPMOVSXDQ     Y25, Z30; \
+	VEXTRACTI64X4 $1, Z25, Y31; \
+	VPMOVSXDQ     Y31, Z31; \
+	VMOVDQU64     Z30, 128(P); \
+	VMOVDQU64     Z31, 192(P); \
+	VPMOVSXDQ     Y26, Z28; \
+	VEXTRACTI64X4 $1, Z26, Y29; \
+	VPMOVSXDQ     Y29, Z29; \
+	VMOVDQU64     Z28, 256(P); \
+	VMOVDQU64     Z29, 320(P); \
+	VPMOVSXDQ     Y27, Z30; \
+	VEXTRACTI64X4 $1, Z27, Y31; \
+	VPMOVSXDQ     Y31, Z31; \
+	VMOVDQU64     Z30, 384(P); \
+	VMOVDQU64     Z31, 448(P)
+
+// MT_SETM64 is MT_SET64 for a partial block: the same stores under the column masks
+// K5 and K6 (computed from K1 per 16 columns), still with no read-back.
+#define MT_SETHALF(ysrc, zsrc, s, s8, off, P) \
+	KSHIFTRQ      $s, K1, K5; \
+	KSHIFTRQ      $s8, K1, K6; \
+	VPMOVSXDQ     ysrc, Z28; \
+	VEXTRACTI64X4 $1, zsrc, Y29; \
+	VPMOVSXDQ     Y29, Z29; \
+	VMOVDQU64     Z28, K5, off(P); \
+	VMOVDQU64     Z29, K6, off+64(P)
+
+#define MT_SETM64(a, b, c, d, P) \
+	MT_PERM(a, b, c, d); \
+	MT_SETHALF(Y24, Z24, 0, 8, 0, P); \
+	MT_SETHALF(Y25, Z25, 16, 24, 128, P); \
+	MT_SETHALF(Y26, Z26, 32, 40, 256, P); \
+	MT_SETHALF(Y27, Z27, 48, 56, 384, P)
+
 // func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int16, es, ps, contexts int, mask uint64, wide, shift int)
 // One block of up to 64 columns (those whose bit is set in mask, a run of low bits) of
 // dst[c·ds + j] = Σ_i w[i·stride + j]·e_c[i], for every context c. Rows go in pairs:
@@ -310,7 +354,9 @@ mm_done:
 // (ps = 2 for errors stored as rows, e_c[i] = e[c·es + i]). An odd last row pairs with
 // a zero row (and the error e_c[i] twice, so nothing past the row is read). wide 0
 // stores int32 sums; wide 1 and 2 treat dst as int64 (ds in int64 elements) and add
-// each sign-extended sum, shifted left by shift, to it (1) or store it (2).
+// each sign-extended sum, shifted left by shift, to it (1) or store it (2); storing with
+// shift 0 (OuterSum's usual case) skips the read-back, the shift and, for a full block,
+// the masks.
 TEXT ·matTMatVNNI(SB), NOSPLIT, $0-96
 	MOVQ     stride+24(FP), R12
 	SHLQ     $1, R12
@@ -427,6 +473,38 @@ mt_store5:
 
 mt_wide5:
 	SHLQ $3, DX
+	CMPQ wide+80(FP), $2
+	JNE  mt_add5
+	CMPQ shift+88(FP), $0
+	JNE  mt_add5
+	CMPQ mask+72(FP), $-1
+	JNE  mt_setm5
+	MT_SET64(Z0, Z1, Z2, Z3, DI)
+	ADDQ DX, DI
+	MT_SET64(Z4, Z5, Z6, Z7, DI)
+	ADDQ DX, DI
+	MT_SET64(Z8, Z9, Z10, Z11, DI)
+	ADDQ DX, DI
+	MT_SET64(Z12, Z13, Z14, Z15, DI)
+	ADDQ DX, DI
+	MT_SET64(Z16, Z17, Z18, Z19, DI)
+	ADDQ DX, DI
+	JMP  mt_next5
+
+mt_setm5:
+	MT_SETM64(Z0, Z1, Z2, Z3, DI)
+	ADDQ DX, DI
+	MT_SETM64(Z4, Z5, Z6, Z7, DI)
+	ADDQ DX, DI
+	MT_SETM64(Z8, Z9, Z10, Z11, DI)
+	ADDQ DX, DI
+	MT_SETM64(Z12, Z13, Z14, Z15, DI)
+	ADDQ DX, DI
+	MT_SETM64(Z16, Z17, Z18, Z19, DI)
+	ADDQ DX, DI
+	JMP  mt_next5
+
+mt_add5:
 	MT_STORE64(Z0, Z1, Z2, Z3, DI)
 	ADDQ DX, DI
 	MT_STORE64(Z4, Z5, Z6, Z7, DI)

@@ -208,7 +208,7 @@ func TestOuterSumChunks(t *testing.T) {
 		r := rand.New(rand.NewPCG(27, 28))
 		for _, rows := range []int{1, 2, 16, 19, 20, 21, 36, 53} {
 			for _, cols := range []int{1, 53, 64, 65, 130} {
-				for _, ctx := range []int{1, 2, 3, 99, 100, 257, 600} {
+				for _, ctx := range []int{1, 2, 3, 99, 100, 255, 256, 257, 600} {
 					if rows*cols*ctx > 3_000_000 {
 						continue
 					}
@@ -253,6 +253,37 @@ func TestPeakMACLoop(t *testing.T) {
 		}
 		if got := PeakMACLoop(0); got != 0 {
 			t.Errorf("PeakMACLoop(0) = %d; want 0", got)
+		}
+	})
+}
+
+// OuterSum's full 64-column blocks set without a shift take a store path of their own
+// (no read-back, no masks): the gradient shapes of a 256×256 tile at 16 and 17
+// contexts, with operands of every kind, at the int16 extremes (split into bytes) and bounded
+// (not split).
+func TestOuterSumFullBlocks(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(41, 42))
+		for _, shape := range [][3]int{{256, 256, 16}, {256, 256, 17}, {25, 128, 16}, {21, 192, 4}} {
+			rows, cols, ctx := shape[0], shape[1], shape[2]
+			for kind := range 5 {
+				var a, b []int16
+				if kind < 4 {
+					a, b = operand(r, kind, rows*ctx), operand(r, (kind+1)%4, cols*ctx)
+				} else { // sums that stay in int32: no split into bytes
+					a, b = bounded(r, rows*ctx, 4000), bounded(r, cols*ctx, 4096)
+				}
+				stride := cols + kind
+				got, want := make([]int64, rows*stride), make([]int64, rows*stride)
+				for i := range got {
+					got[i], want[i] = -7, -7
+				}
+				OuterSum(got, stride, a, b, ctx)
+				OuterSumPlain(want, stride, a, b, ctx)
+				if !slices.Equal(got, want) {
+					t.Fatalf("%d×%d, %d contexts, kind %d: OuterSum and plain differ", rows, cols, ctx, kind)
+				}
+			}
 		}
 	})
 }
