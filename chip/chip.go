@@ -54,9 +54,16 @@ type Chip struct {
 	fwdByBlock bool
 	// phases are the step's phases; each runs over len(tiles)·parts items (see item).
 	phases []func(i int)
+	// split[j] reports whether phase j is handed to the pool; a phase whose parts
+	// would have too little work each (splitContexts) runs all its items on the
+	// calling goroutine, in item order (each item's work is its own: same results).
+	split []bool
 	// busAfter is the index of the phase after which busExponents runs (the block
 	// error bus), −1 for none.
 	busAfter int
+	// learnPhase is the index of phaseLearn in phases (parts > 1), else −1: Step skips
+	// it while weights do not learn (every item would return at once).
+	learnPhase int
 
 	probes *probeSet
 
@@ -354,21 +361,37 @@ func (c *Chip) setParts(n int) {
 	}
 	// The block error bus: the neuron phase leaves a partial OR per item, busExponents
 	// (after phase busAfter) fixes the shifts, phaseErrBus puts ĕ on the bus.
+	// The phases that split the contexts pay only with enough contexts per part; the
+	// learning phase splits a block's weight rows, and pays at any count.
+	byCtx := c.parts > 1 && c.contexts >= splitContexts*c.parts
 	c.phases = []func(int){c.phaseForward, c.phaseNeurons}
+	c.split = []bool{byCtx || c.fwdByBlock, byCtx}
 	c.busAfter = -1
 	if c.blockBus() {
 		c.busAfter = len(c.phases) - 1
 		c.phases = append(c.phases, c.phaseErrBus)
+		c.split = append(c.split, byCtx)
 		for _, q := range c.pops {
 			q.ebOr = make([]uint64, len(c.tiles)*c.parts)
 		}
 	}
 	c.phases = append(c.phases, c.phaseBackward)
+	c.split = append(c.split, byCtx)
+	c.learnPhase = -1
 	if c.parts > 1 {
+		c.learnPhase = len(c.phases)
 		c.phases = append(c.phases, c.phaseLearn)
+		c.split = append(c.split, true)
 	}
 	c.phases = append(c.phases, c.phaseCommit)
+	c.split = append(c.split, byCtx)
 }
+
+// splitContexts is the fewest contexts per part for which the phases that split the
+// contexts (forward, neurons, error bus, backward, commit) are handed to the pool: at
+// one context a part's share is a few microseconds, less than the hand-off costs
+// (docs/chip.md, Performance, round 6).
+const splitContexts = 2
 
 // item returns the tile (tile t's shadow for parts ≥ 1) and part of phase item i.
 func (c *Chip) item(i int) (*tile, int) {

@@ -35,8 +35,18 @@ func (c *Chip) Step() error {
 	if c.learnOn {
 		c.learn.begin(c)
 	}
+	n := len(c.tiles) * c.parts
 	for j, ph := range c.phases {
-		c.pool.run(ph, len(c.tiles)*c.parts)
+		switch {
+		case j == c.learnPhase && !(c.learnOn && c.prog.Learning.Weights.On):
+			// phaseLearn would return for every item: no hand-off.
+		case c.split[j]:
+			c.pool.run(ph, n)
+		default:
+			for i := range n {
+				ph(i)
+			}
+		}
 		if j == c.busAfter {
 			c.busExponents()
 		}
