@@ -51,39 +51,3 @@ func ReadEpochLog(r io.Reader) ([]Epoch, error) {
 	}
 	return es, nil
 }
-
-// NamedHistory is one training run's history under a name, for CompareCurves.
-type NamedHistory struct {
-	Name    string
-	History []Epoch
-}
-
-// CompareCurves returns the panels that put several runs side by side (say, the chip's
-// and the float reference's): every run's test accuracy per epoch with the reference
-// curve (the paper's) beside them, and every run's training and test loss per step.
-func CompareCurves(runs []NamedHistory, reference []CurvePoint) []Panel {
-	acc := Panel{Title: "test accuracy", XLabel: "epoch", YLabel: "accuracy (%)", YMin: 0, YMax: 100}
-	loss := Panel{Title: "cross-entropy per step (solid: test, dashed: train)", XLabel: "epoch", YLabel: "loss"}
-	for i, r := range runs {
-		var ep, teA, trL, teL []float64
-		for _, e := range r.History {
-			ep = append(ep, float64(e.Epoch))
-			teA = append(teA, 100*e.Test.Accuracy)
-			trL = append(trL, e.Train.Loss)
-			teL = append(teL, e.Test.Loss)
-		}
-		acc.Series = append(acc.Series, Series{Name: r.Name, X: ep, Y: teA, Color: i + 1})
-		loss.Series = append(loss.Series,
-			Series{Name: r.Name + ", test", X: ep, Y: teL, Color: i + 1},
-			Series{Name: r.Name + ", train", X: ep, Y: trL, Color: i + 1, Dashed: true})
-	}
-	if len(reference) > 0 {
-		var rx, ry []float64
-		for _, p := range reference {
-			rx = append(rx, float64(p.Epoch))
-			ry = append(ry, 100*p.Accuracy)
-		}
-		acc.Series = append(acc.Series, Series{Name: "paper (mean of 10 seeds)", X: rx, Y: ry, Dashed: true, Markers: true, Color: len(runs) + 1})
-	}
-	return []Panel{acc, loss}
-}

@@ -125,45 +125,85 @@ func (exactTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
+// epochCurves are a run's per-epoch figures as plot coordinates (accuracies in %).
+type epochCurves struct{ epoch, trainAcc, testAcc, trainLoss, testLoss []float64 }
+
+func curvesOf(history []Epoch) epochCurves {
+	var c epochCurves
+	for _, e := range history {
+		c.epoch = append(c.epoch, float64(e.Epoch))
+		c.trainAcc = append(c.trainAcc, 100*e.Train.Accuracy)
+		c.testAcc = append(c.testAcc, 100*e.Test.Accuracy)
+		c.trainLoss = append(c.trainLoss, e.Train.Loss)
+		c.testLoss = append(c.testLoss, e.Test.Loss)
+	}
+	return c
+}
+
+// referenceSeries draws a reference curve (the paper's test accuracy) dashed, with
+// markers; color as in Series.
+func referenceSeries(reference []CurvePoint, name string, color int) Series {
+	s := Series{Name: name, Dashed: true, Markers: true, Color: color}
+	for _, r := range reference {
+		s.X = append(s.X, float64(r.Epoch))
+		s.Y = append(s.Y, 100*r.Accuracy)
+	}
+	return s
+}
+
 // LearningCurves returns the panels of a classification run's learning curves: the
 // training and test accuracy per epoch with the reference curve (the paper's) beside
 // them, and the training and test loss with the learning rate's reductions marked.
 func LearningCurves(history []Epoch, reference []CurvePoint, name string) []Panel {
-	var ep, trA, teA, trL, teL []float64
-	for _, e := range history {
-		ep = append(ep, float64(e.Epoch))
-		trA = append(trA, 100*e.Train.Accuracy)
-		teA = append(teA, 100*e.Test.Accuracy)
-		trL = append(trL, e.Train.Loss)
-		teL = append(teL, e.Test.Loss)
-	}
+	c := curvesOf(history)
 	acc := Panel{Title: name + ": accuracy", XLabel: "epoch", YLabel: "accuracy (%)", YMin: 0, YMax: 100,
-		Series: []Series{{Name: "train", X: ep, Y: trA}, {Name: "test", X: ep, Y: teA}}}
+		Series: []Series{{Name: "train", X: c.epoch, Y: c.trainAcc}, {Name: "test", X: c.epoch, Y: c.testAcc}}}
 	if len(reference) > 0 {
-		var rx, ry []float64
-		for _, r := range reference {
-			rx = append(rx, float64(r.Epoch))
-			ry = append(ry, 100*r.Accuracy)
-		}
-		acc.Series = append(acc.Series, Series{Name: "paper, test (mean of 10 seeds)", X: rx, Y: ry, Dashed: true, Markers: true})
+		acc.Series = append(acc.Series, referenceSeries(reference, "paper, test (mean of 10 seeds)", 0))
 	}
 	loss := Panel{Title: "cross-entropy per step", XLabel: "epoch", YLabel: "loss",
-		Series: []Series{{Name: "train", X: ep, Y: trL}, {Name: "test", X: ep, Y: teL}}}
+		Series: []Series{{Name: "train", X: c.epoch, Y: c.trainLoss}, {Name: "test", X: c.epoch, Y: c.testLoss}}}
+	return []Panel{acc, loss}
+}
+
+// NamedHistory is one training run's history under a name, for CompareCurves.
+type NamedHistory struct {
+	Name    string
+	History []Epoch
+}
+
+// CompareCurves returns the panels that put several runs side by side (say, the chip's
+// and the float reference's): every run's test accuracy per epoch with the reference
+// curve (the paper's) beside them, and every run's training and test loss per step.
+func CompareCurves(runs []NamedHistory, reference []CurvePoint) []Panel {
+	acc := Panel{Title: "test accuracy", XLabel: "epoch", YLabel: "accuracy (%)", YMin: 0, YMax: 100}
+	loss := Panel{Title: "cross-entropy per step (solid: test, dashed: train)", XLabel: "epoch", YLabel: "loss"}
+	for i, r := range runs {
+		c := curvesOf(r.History)
+		acc.Series = append(acc.Series, Series{Name: r.Name, X: c.epoch, Y: c.testAcc, Color: i + 1})
+		loss.Series = append(loss.Series,
+			Series{Name: r.Name + ", test", X: c.epoch, Y: c.testLoss, Color: i + 1},
+			Series{Name: r.Name + ", train", X: c.epoch, Y: c.trainLoss, Color: i + 1, Dashed: true})
+	}
+	if len(reference) > 0 {
+		acc.Series = append(acc.Series, referenceSeries(reference, "paper (mean of 10 seeds)", len(runs)+1))
+	}
 	return []Panel{acc, loss}
 }
 
 // PlotLearningCurves writes LearningCurves as a PNG file at path.
 func PlotLearningCurves(path string, history []Epoch, reference []CurvePoint, name string) error {
-	png, err := EncodePNG(LearningCurves(history, reference, name), 8*vg.Inch, 8*vg.Inch)
-	if err != nil {
-		return err
-	}
-	return writeFile(path, png)
+	return writePanels(path, LearningCurves(history, reference, name))
 }
 
 // PlotComparison writes CompareCurves as a PNG file at path.
 func PlotComparison(path string, runs []NamedHistory, reference []CurvePoint) error {
-	png, err := EncodePNG(CompareCurves(runs, reference), 8*vg.Inch, 8*vg.Inch)
+	return writePanels(path, CompareCurves(runs, reference))
+}
+
+// writePanels writes panels as an 8 × 8 inch PNG file at path.
+func writePanels(path string, panels []Panel) error {
+	png, err := EncodePNG(panels, 8*vg.Inch, 8*vg.Inch)
 	if err != nil {
 		return err
 	}
