@@ -82,6 +82,16 @@ func (m ErrorBusMode) String() string {
 	return fmt.Sprintf("ErrorBusMode(%d)", uint8(m))
 }
 
+// ParseErrorBusMode is String's inverse: "block" or "static".
+func ParseErrorBusMode(name string) (ErrorBusMode, error) {
+	for _, m := range []ErrorBusMode{ErrorBusBlock, ErrorBusStatic} {
+		if name == m.String() {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("chip: unknown error bus %q; use block or static", name)
+}
+
 // Energy is the cost model's energy per operation, in picojoules. The default values are
 // illustrative figures for a 16-bit mixed-signal design; replace them with a process's
 // own.

@@ -68,3 +68,17 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestParseErrorBusMode: every mode's name parses back to it; anything else is refused.
+func TestParseErrorBusMode(t *testing.T) {
+	for _, m := range []ErrorBusMode{ErrorBusBlock, ErrorBusStatic} {
+		if got, err := ParseErrorBusMode(m.String()); err != nil || got != m {
+			t.Errorf("%v: parsed %v, %v", m, got, err)
+		}
+	}
+	for _, name := range []string{"", "Block", "float", "ErrorBusMode(2)"} {
+		if _, err := ParseErrorBusMode(name); err == nil || err.Error() != `chip: unknown error bus "`+name+`"; use block or static` {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+}

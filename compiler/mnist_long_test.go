@@ -268,20 +268,13 @@ func compileHinted(net *network.Network, cfg chip.Config, contexts int, params *
 	return compiler.Compile(&hn, opt)
 }
 
-// overrideFormats sets formats of cfg from "name=Qm.n,..." (empty: none).
 // setBus sets cfg's error bus from -mnist-bus.
-func setBus(cfg *chip.Config, name string) error {
-	switch name {
-	case "block":
-		cfg.ErrorBus = chip.ErrorBusBlock
-	case "static":
-		cfg.ErrorBus = chip.ErrorBusStatic
-	default:
-		return fmt.Errorf("-mnist-bus %q: use block or static", name)
-	}
-	return nil
+func setBus(cfg *chip.Config, name string) (err error) {
+	cfg.ErrorBus, err = chip.ParseErrorBusMode(name)
+	return err
 }
 
+// overrideFormats sets formats of cfg from "name=Qm.n,..." (empty: none).
 func overrideFormats(cfg *chip.Config, spec string) error {
 	if spec == "" {
 		return nil

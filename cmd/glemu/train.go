@@ -35,6 +35,7 @@ type trainFlags struct {
 	width, epochs, contexts, steps        int
 	workers                               int
 	errorBus                              string
+	busMode                               chip.ErrorBusMode // errorBus, parsed
 	trainSamples, testSamples             int
 	seed                                  uint64
 	lr                                    float64
@@ -137,7 +138,7 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 		return usagef("--contexts %d: give a number of contexts ≥ 1", f.contexts)
 	case f.workers < 1:
 		return usagef("--workers %d: give a number of workers ≥ 1", f.workers)
-	case f.errorBus != "block" && f.errorBus != "static":
+	case parseBus(&f) != nil:
 		return usagef("unknown error bus %q; use --error-bus block or static", f.errorBus)
 	case f.resume != "" && changed("error-bus"):
 		return usagef("--error-bus %s with --resume: the checkpoint's program already chose its error bus; leave --error-bus out", f.errorBus)
@@ -267,7 +268,7 @@ func trainMNIST1D(cmd *cobra.Command, f trainFlags) error {
 	}
 	data = data.Head(train0, test0)
 	cfg := train.Config{Task: "mnist1d", Net: nw, Data: data, Backend: f.backend, Seed: f.seed, Contexts: f.contexts,
-		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: emuWorkers(f), ErrorBus: errorBusMode(f.errorBus)}}
+		Chip: train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: emuWorkers(f), ErrorBus: f.busMode}}
 	if err := train.CheckFits(nw, data); err != nil {
 		return err
 	}
@@ -573,7 +574,7 @@ func trainLag(cmd *cobra.Command, f trainFlags) error {
 		dt      float64
 	)
 	start := time.Now()
-	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: emuWorkers(f), ErrorBus: errorBusMode(f.errorBus)}
+	opt := train.ChipOptions{Context: cmdContext(cmd), Device: f.device, Workers: emuWorkers(f), ErrorBus: f.busMode}
 	var student train.Backend
 	if f.task == "lagline" {
 		res, err := lagLine(out, f.backend, opt, steps, f.seed, progress, start)
@@ -686,12 +687,10 @@ func abs(x float64) float64 {
 	return x
 }
 
-// errorBusMode maps --error-bus (checked before) to the chip's mode.
-func errorBusMode(name string) chip.ErrorBusMode {
-	if name == "static" {
-		return chip.ErrorBusStatic
-	}
-	return chip.ErrorBusBlock
+// parseBus sets f.busMode from --error-bus.
+func parseBus(f *trainFlags) (err error) {
+	f.busMode, err = chip.ParseErrorBusMode(f.errorBus)
+	return err
 }
 
 // defaultWorkers is --workers' default: two where Go may run on two CPUs or more
