@@ -477,7 +477,6 @@ func (c *Chip) build() error {
 		src, tgt := c.pops[pr.Source], c.pops[pr.Target]
 		x := &proj{idx: pi, src: src, tgt: tgt, wExp: pr.WeightExp, gExp: pr.GradExp, backward: src.role != RoleInput}
 		x.sumFrac = f.w.Format.Frac + f.rateBus.Format.Frac - pr.WeightExp - src.rExp
-		x.tsumFrac = f.w.Format.Frac + f.errBus.Format.Frac - pr.WeightExp - tgt.eExp
 		src.out = append(src.out, x)
 		tgt.in = append(tgt.in, x)
 		c.projs = append(c.projs, x)
@@ -501,13 +500,6 @@ func (c *Chip) build() error {
 			x.shift = q.sumFrac - x.sumFrac
 		}
 		q.biasShift = q.sumFrac - bf
-		q.tsumFrac = -1 << 30
-		for _, x := range q.out {
-			q.tsumFrac = max(q.tsumFrac, x.tsumFrac)
-		}
-		for _, x := range q.out {
-			x.tshift = q.tsumFrac - x.tsumFrac
-		}
 		q.plan = c.plan(q)
 		q.accIn = make([][]int32, len(q.in))
 		for k := range q.accIn {
@@ -518,6 +510,7 @@ func (c *Chip) build() error {
 			q.accOut[k] = make([]int32, C*q.size)
 		}
 	}
+	c.busScales() // the transposed sums' binary points, at the bus's build-time (static) shift
 	for t := range p.Tiles {
 		tl := c.tiles[t]
 		for _, b := range p.Tiles[t].Blocks {

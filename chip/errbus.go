@@ -82,7 +82,8 @@ func (c *Chip) busExponents() {
 
 // busScales sets the binary point of every transposed partial sum from its target's
 // current bus shift, and each source's common point, alignment shifts and ε_in
-// rounding (neuronPlan.dBack).
+// rounding (neuronPlan.dBack, fastBack). The one place these are derived: at build
+// (the static shift) and whenever the block bus's shifts change.
 func (c *Chip) busScales() {
 	f := &c.f
 	for _, x := range c.projs {
@@ -99,9 +100,6 @@ func (c *Chip) busScales() {
 		}
 		for _, x := range q.out {
 			x.tshift = q.tsumFrac - x.tsumFrac
-		}
-		if len(q.out) == 0 {
-			continue // plan keeps what build gave it
 		}
 		q.plan.dBack = q.tsumFrac + q.eExp - f.eps.Format.Frac
 		q.plan.fastBack = heEps && q.plan.dBack >= -62 && q.plan.dBack <= 62

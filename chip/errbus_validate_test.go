@@ -37,7 +37,6 @@ func TestValidateErrorBusDrift(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Config.ErrorBus = chip.ErrorBusStatic
 		// Line the two transposed sums up, then move b's apart.
 		a, b := &p.Projections[1], &p.Projections[2]
 		b.WeightExp = a.WeightExp + p.Populations[2].ErrorExp - p.Populations[3].ErrorExp + tc.apart

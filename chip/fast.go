@@ -121,8 +121,6 @@ func (c *Chip) plan(q *pop) neuronPlan {
 	p.dUB = uFrac + p.frm - f.uB.Format.Frac
 	p.dU = uFrac + p.fdtm - uFrac
 	p.dPhi = f.uB.Format.Frac - q.sExp - f.phiIn.Format.Frac
-	p.dBack = q.tsumFrac + q.eExp - f.eps.Format.Frac
-	p.fastBack = he(f.eps) && p.dBack >= -62 && p.dBack <= 62
 	// The fast loop inlines right shifts only.
 	for _, d := range []int{p.dInst, p.dEBP, p.dV, p.dErr, p.dUB, p.dU} {
 		if d < 1 || d > 62 {

@@ -276,7 +276,7 @@ func TestFingerprintParts(t *testing.T) {
 
 // TestFingerprintStatic: with Config.ErrorBus = ErrorBusStatic every golden case gives
 // the fingerprint the chip gave before the block error bus (testdata/
-// fingerprint-static.golden, recorded then and never regenerated), on 1 and 2 workers.
+// fingerprint-static.golden, recorded then and never regenerated); the cases alternate between 1 and 2 workers.
 func TestFingerprintStatic(t *testing.T) {
 	want := map[string]string{}
 	data, err := os.ReadFile(filepath.Join("testdata", "fingerprint-static.golden"))
