@@ -17,9 +17,6 @@ func matTMatVNNI(dst unsafe.Pointer, ds int, w *int16, stride, rows int, e *int1
 func maxAbsVNNI(p *int16, n int) uint32
 
 //go:noescape
-func pairWordsVNNI(d *int32, lo, hi *int16, n int)
-
-//go:noescape
 func outerProdVNNI(dst *int64, stride int, a *int16, rows int, b *int16, cols int)
 
 //go:noescape
@@ -214,19 +211,16 @@ func outerSumVNNI(dst []int64, stride int, a, b []int16, rows, cols, contexts in
 			for p := p0; p < kc; p += 2 {
 				first := a[(c0+p)*rows+i0 : (c0+p)*rows+i0+ri]
 				dl, dh := lo[p/2*ri:p/2*ri+ri], hi[p/2*ri:p/2*ri+ri]
+				// Unsplit, pairRowsVNNI made every pair but an odd last context's.
 				switch {
-				case p+1 < kc && split:
-					pairSplitVNNI(&dl[0], &dh[0], &first[0], &a[(c0+p+1)*rows+i0], ri)
 				case p+1 < kc:
-					pairWordsVNNI(&dl[0], &first[0], &a[(c0+p+1)*rows+i0], ri)
+					pairSplitVNNI(&dl[0], &dh[0], &first[0], &a[(c0+p+1)*rows+i0], ri)
 				case split: // the odd last context pairs with zero
 					for i, v := range first {
 						dl[i], dh[i] = int32(v&255), int32(uint16(v>>8))
 					}
 				default:
-					for i, v := range first {
-						dl[i] = int32(uint16(v))
-					}
+					pairWithZero(dl, first)
 				}
 			}
 			el, eh := (*int16)(unsafe.Pointer(&lo[0])), (*int16)(unsafe.Pointer(&hi[0]))
@@ -270,10 +264,7 @@ func outerSumPaired(dst []int64, stride int, a, b []int16, rows, cols, contexts 
 		pairRowsVNNI(&pb[0], &b[0], cols, cols, contexts/2)
 	}
 	if contexts%2 == 1 {
-		last := pb[(pairs-1)*cols : pairs*cols]
-		for j, v := range b[(contexts-1)*cols : contexts*cols] {
-			last[j] = int32(uint16(v))
-		}
+		pairWithZero(pb[(pairs-1)*cols:pairs*cols], b[(contexts-1)*cols:contexts*cols])
 	}
 	lo := &sc[0]
 	rb := len(lo) / pairs // rows per block: as many as the scratch holds, in sixes
@@ -286,13 +277,18 @@ func outerSumPaired(dst []int64, stride int, a, b []int16, rows, cols, contexts 
 			pairRowsVNNI(&lo[0], &a[i0], rows, ri, contexts/2)
 		}
 		if contexts%2 == 1 {
-			dl := lo[(pairs-1)*ri : pairs*ri]
-			for i, v := range a[(contexts-1)*rows+i0 : (contexts-1)*rows+i0+ri] {
-				dl[i] = int32(uint16(v))
-			}
+			pairWithZero(lo[(pairs-1)*ri:pairs*ri], a[(contexts-1)*rows+i0:(contexts-1)*rows+i0+ri])
 		}
 		for j := 0; j < cols; j += 64 {
 			outerPairedVNNI(&dst[i0*stride+j], stride, &pb[j], cols, pairs, &lo[0], ri, ri, colMask(j, cols))
 		}
+	}
+}
+
+// pairWithZero makes the pairs of an odd last context, whose partner is zero: the
+// word in the low half, zero in the high half.
+func pairWithZero(d []int32, row []int16) {
+	for i, v := range row {
+		d[i] = int32(uint16(v))
 	}
 }

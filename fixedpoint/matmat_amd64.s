@@ -661,49 +661,9 @@ pk_done:
 	VZEROUPPER
 	RET
 
-// func pairWordsVNNI(d *int32, lo, hi *int16, n int)
-// d[i] = uint16(lo[i]) | hi[i]<<16 for i < n: the int32 pairs (lo, hi) vpdpwssd
-// multiplies, sixteen at a time, the tail under a mask.
-TEXT ·pairWordsVNNI(SB), NOSPLIT, $0-32
-	MOVQ d+0(FP), DX
-	MOVQ lo+8(FP), SI
-	MOVQ hi+16(FP), DI
-	MOVQ n+24(FP), CX
-
-pw_loop:
-	CMPQ      CX, $16
-	JLT       pw_tail
-	VPMOVZXWD (SI), Z0
-	VPMOVSXWD (DI), Z1
-	VPSLLD    $16, Z1, Z1
-	VPORD     Z1, Z0, Z0
-	VMOVDQU32 Z0, (DX)
-	ADDQ      $32, SI
-	ADDQ      $32, DI
-	ADDQ      $64, DX
-	SUBQ      $16, CX
-	JMP       pw_loop
-
-pw_tail:
-	TESTQ       CX, CX
-	JZ          pw_done
-	MOVL        $1, AX
-	SHLL        CX, AX
-	DECL        AX
-	KMOVW       AX, K1
-	VPMOVZXWD.Z (SI), K1, Z0
-	VPMOVSXWD.Z (DI), K1, Z1
-	VPSLLD      $16, Z1, Z1
-	VPORD       Z1, Z0, Z0
-	VMOVDQU32   Z0, K1, (DX)
-
-pw_done:
-	VZEROUPPER
-	RET
-
 // func pairRowsVNNI(d *int32, a *int16, rows, n, pairs int)
-// pairWordsVNNI on the rows of a taken two by two: d[p·n + i] = uint16(a[2p·rows + i])
-// | a[(2p+1)·rows + i]<<16 for p < pairs, i < n, in one call (OuterSum pairs up to 128
+// the int32 pairs (lo, hi) vpdpwssd multiplies, from the rows of a taken two by two:
+// d[p·n + i] = uint16(a[2p·rows + i]) | a[(2p+1)·rows + i]<<16 for p < pairs, i < n, in one call (OuterSum pairs up to 128
 // context pairs of a few rows each: a call per pair cost more than the pairing).
 TEXT ·pairRowsVNNI(SB), NOSPLIT, $0-40
 	MOVQ d+0(FP), DX
