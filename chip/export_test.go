@@ -3,6 +3,7 @@ package chip
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"testing"
 )
 
 // SetReference makes c step with the reference loops only (no fast twins).
@@ -100,6 +101,14 @@ func SetAdamKernel(on bool) bool {
 	was := useAdamKernel
 	useAdamKernel = on && hasAdamKernel
 	return was
+}
+
+// SkipWithoutKernels skips a test that compares the vector kernels with the Go loops
+// on a CPU without them (both runs would take the loops: nothing compared).
+func SkipWithoutKernels(t testing.TB) {
+	if !hasNeuronKernel || !hasAdamKernel {
+		t.Skip("no AVX-512 DQ kernels on this CPU: nothing to compare the Go loops with")
+	}
 }
 
 // SetNeuronKernel switches the vector neuron kernels on (where the CPU has them) or

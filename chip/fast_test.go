@@ -159,6 +159,7 @@ func TestFastMatchesReference(t *testing.T) {
 // saturating regimes, at a row length that leaves a masked tail, with the block and
 // the static error bus.
 func TestKernelsMatchLoops(t *testing.T) {
+	chip.SkipWithoutKernels(t)
 	for _, v := range variants {
 		for _, die := range []struct {
 			name string
@@ -220,6 +221,7 @@ func TestKernelsMatchLoops(t *testing.T) {
 // TestKernelsMatchLoopsWide: the kernels on full rows (256 neurons, 256 synapses per
 // row: the widest the kernels take in one call) agree with the Go loops.
 func TestKernelsMatchLoopsWide(t *testing.T) {
+	chip.SkipWithoutKernels(t)
 	cfg := chip.DefaultConfig()
 	p, err := chiptest.Map(meshNet(3, 256), nil, chiptest.Options{Contexts: 3, Config: &cfg})
 	if err != nil {
@@ -245,6 +247,7 @@ func TestKernelsMatchLoopsWide(t *testing.T) {
 // tanh's units from the 32-bit table) the kernels give the Go loops' bits, counters
 // included.
 func TestKernelsMatchLoopsMNIST1D(t *testing.T) {
+	chip.SkipWithoutKernels(t)
 	net, err := tasks.MNIST1DNetwork(tasks.MNIST1DWidth, 1)
 	if err != nil {
 		t.Fatal(err)
