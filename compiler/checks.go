@@ -187,11 +187,7 @@ func (pl *plan) checkSaturation() {
 	rMax := min(fmtMax(cfg, "r"), fmtMax(cfg, "rate_bus"))
 	phiMax := fmtMax(cfg, "phi_in")
 	uMax := min(fmtMax(cfg, "u"), fmtMax(cfg, "u_breve"))
-	eMax := fmtMax(cfg, "e_breve")
-	busMax := fmtMax(cfg, "err_bus")
-	if cfg.ErrorBus == chip.ErrorBusStatic {
-		eMax = min(eMax, busMax) // the block bus shifts ĕ onto the bus instead
-	}
+	eMax, busMax := errorRange(cfg), fmtMax(cfg, "err_bus")
 	wMax := fmtMax(cfg, "w")
 	macMax, mactMax := fmtMax(cfg, "mac"), fmtMax(cfg, "mac_t")
 	const fix = "lower the scale hint or leave it out; with sample inputs (--samples) the compiler measures the range"

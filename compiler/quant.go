@@ -287,19 +287,25 @@ func (pl *plan) learnsW(p int) bool {
 	return pl.net.Learning.Weights && pl.net.Projections[p].IsPlastic()
 }
 
+// errorRange is the largest error the e domain holds at ErrorExp 0: the narrowest of
+// v, e_breve, inst_e and eps_in, and on the static bus err_bus too (it holds ĕ at the
+// population's one scale). The block bus shifts ĕ onto the bus by up to
+// width(e_breve) − width(err_bus) bits per step, so there the e domain's formats alone
+// bound it. Scale choice and the saturation check both use it.
+func errorRange(cfg *chip.Config) float64 {
+	e := min(fmtMax(cfg, "e_breve"), fmtMax(cfg, "v"), fmtMax(cfg, "inst_e"), fmtMax(cfg, "eps_in"))
+	if cfg.ErrorBus == chip.ErrorBusStatic {
+		e = min(e, fmtMax(cfg, "err_bus"))
+	}
+	return e
+}
+
 // chooseScales sets every scale register of the program's populations and projections.
 func (pl *plan) chooseScales(bs []bounds) {
 	n, cfg, prog := pl.net, &pl.cfg, pl.prog
 	rMax := min(fmtMax(cfg, "r"), fmtMax(cfg, "rate_bus"))
 	uMax := min(fmtMax(cfg, "u"), fmtMax(cfg, "u_breve"), fmtMax(cfg, "b"))
-	eMax := min(fmtMax(cfg, "e_breve"), fmtMax(cfg, "v"), fmtMax(cfg, "inst_e"), fmtMax(cfg, "eps_in"))
-	busMax := fmtMax(cfg, "err_bus")
-	if cfg.ErrorBus == chip.ErrorBusStatic {
-		// The static bus holds ĕ at the population's one scale: it bounds the range too.
-		// The block bus shifts ĕ onto it by up to width(e_breve) − width(err_bus) bits
-		// per step, so e_breve's range is the errors' range.
-		eMax = min(eMax, busMax)
-	}
+	eMax, busMax := errorRange(cfg), fmtMax(cfg, "err_bus")
 	wMax := min(fmtMax(cfg, "w"), fmtMax(cfg, "w_mem"))
 	gMax := min(fmtMax(cfg, "grad"), fmtMax(cfg, "adam_m"))
 	// Gradients are means over the contexts. A hidden population's error bound is set
