@@ -97,18 +97,7 @@ func TestMNIST1DCompiled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var co []float64
-	var g2 *gle.Net
-	if *mnistChaos {
-		p2 := g.Params.Clone()
-		for _, w := range p2.Weights {
-			for i := range w {
-				w[i] *= 1 + 1e-6*math.Sin(float64(i))
-			}
-		}
-		if g2, err = gle.New(net, p2, C); err != nil {
-			t.Fatal(err)
-		}
-	}
+	g2 := chaosTwin(t, net, g, C)
 	chipStep := func(x []float64, labels []int, learn bool) ([]float64, error) {
 		if g2 != nil {
 			g2.Frozen = !learn
@@ -606,18 +595,7 @@ func TestMNIST1DFidelity(t *testing.T) {
 		t.Fatal(err)
 	}
 	var co []float64
-	var g2 *gle.Net
-	if *mnistChaos {
-		p2 := g.Params.Clone()
-		for _, w := range p2.Weights {
-			for i := range w {
-				w[i] *= 1 + 1e-6*math.Sin(float64(i))
-			}
-		}
-		if g2, err = gle.New(net, p2, C); err != nil {
-			t.Fatal(err)
-		}
-	}
+	g2 := chaosTwin(t, net, g, C)
 	busHist := map[string][]int{} // per population: learning steps per error bus shift
 	chipStep := func(x []float64, labels []int, learn bool) ([]float64, error) {
 		if g2 != nil {
@@ -744,4 +722,24 @@ func weightsOf(c *chip.Chip, g *gle.Net, p int) []float64 {
 	}
 	w, _ := c.Weights(p, nil)
 	return w
+}
+
+// chaosTwin is, with -mnist-chaos, a second gle net whose weights differ from g's by
+// about 1e-6 (a float-vs-float control for the chip-vs-float figures); nil without it.
+func chaosTwin(t *testing.T, net *network.Network, g *gle.Net, C int) *gle.Net {
+	t.Helper()
+	if !*mnistChaos {
+		return nil
+	}
+	p := g.Params.Clone()
+	for _, w := range p.Weights {
+		for i := range w {
+			w[i] *= 1 + 1e-6*math.Sin(float64(i))
+		}
+	}
+	g2, err := gle.New(net, p, C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g2
 }
