@@ -24,3 +24,19 @@ func TestAdvice(t *testing.T) {
 		}
 	}
 }
+
+// TestRsIsRescale: rs, the written-out common case, equals rescale on every input,
+// including those outside rhe's domain (|x| ≥ 2^62, d > 62) and d ≤ 0.
+func TestRsIsRescale(t *testing.T) {
+	s := sat{-1 << 40, 1<<40 - 1}
+	xs := []int64{0, 1, -1, 3, -3, 1<<62 - 1, 1 << 62, -1 << 62, -1<<62 + 1, 1<<63 - 1, -1 << 63, 12345 << 20, -(12345 << 20) - 1}
+	for _, d := range []int{-3, 0, 1, 2, 30, 61, 62, 63} {
+		for _, x := range xs {
+			var cr, cs uint64
+			want, got := s.rescale(x, d, &cr), s.rs(x, d, &cs)
+			if got != want || cr != cs {
+				t.Errorf("x %d, d %d: rs %d (%d saturations), rescale %d (%d)", x, d, got, cs, want, cr)
+			}
+		}
+	}
+}

@@ -67,9 +67,11 @@ func (s sat) clamp(x int64, c *uint64) int64 {
 	return x
 }
 
-// rs is rescale with the common case (d ≥ 1) inlined.
+// rs is rescale with its common case (1 ≤ d ≤ 62, |x| < 2^62: rhe's domain) written
+// out; the rest goes to rescale, so rs equals rescale for every input. (Go does not
+// inline it: loops that need that hoist the check and call rhe themselves.)
 func (s sat) rs(x int64, d int, c *uint64) int64 {
-	if d > 0 {
+	if d > 0 && d <= 62 && x < 1<<62 && x > -1<<62 {
 		return s.clamp(rhe(x, uint(d)), c)
 	}
 	return s.rescale(x, d, c)
