@@ -259,18 +259,31 @@ func testAdamRatios(t *testing.T, p *optPlan, vs, ms []int64, rng *rand.Rand) {
 	}
 }
 
-// BenchmarkAdamKernel: the vector kernel and adamRow on one row of 256 synapses of
-// training magnitudes (L1-resident): the optimizer's cost per synapse.
+// BenchmarkAdamKernel: the vector kernel and adamRow on one row of 256 synapses
+// (L1-resident) in the state of training MNIST-1D at one context: every rounding
+// stochastic (four draws per synapse: m, v, θ and the crossbar cell), gradients of a
+// few thousand LSBs of grad, moments of their size, a learning rate that moves θ by
+// about 2^19 LSBs of w_mem a step, so that every θ changes and every crossbar cell is
+// rewritten, as on the chip. The gradient's sign alternates from one call to the next
+// (the moments and θ oscillate instead of drifting into saturation); the "upd" metric
+// is the share of lanes whose θ the kernel's pass C updated on the last call (close to
+// 1, as on the chip).
 func BenchmarkAdamKernel(b *testing.B) {
-	p := adamPlan(100, false, false, false, 1<<31-1, 3)
+	p := adamPlan(1, false, false, false, 1<<21, 3)
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = adamRowMax
-	gs, m, v, theta := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	gs, ngs, m, v, theta := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	wx := make([]int16, n)
 	for j := range n {
 		gs[j] = int64(rng.IntN(1<<20)) - 1<<19
-		m[j] = int64(rng.IntN(1<<16)) - 1<<15
-		v[j] = m[j]*m[j] + int64(rng.IntN(1<<20))
+		ngs[j] = -gs[j]
+		g := gs[j] / 32
+		m[j] = g/4 + int64(rng.IntN(1<<10)) - 1<<9
+		v[j] = g*g + int64(rng.IntN(1<<20))
+		theta[j] = int64(rng.IntN(1<<29)) - 1<<28
 	}
+	sX := fixedpoint.Stream(4)
+	const dX = 16
 	var c [numCounted]fixedpoint.Counters
 	var ct uint64
 	b.Run("kernel", func(b *testing.B) {
@@ -279,22 +292,36 @@ func BenchmarkAdamKernel(b *testing.B) {
 		}
 		var a adamArgs
 		p.args(&a, 1, 2, 3)
+		a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), dX, 64-dX, -1<<15, 1<<15-1, &wx[0]
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		t0 := threadNanos()
-		for range b.N {
-			p.kernelRow(&a, theta, gs, m, v, 0, &c, &ct)
+		for i := range b.N {
+			g := gs
+			if i&1 != 0 {
+				g = ngs
+			}
+			p.kernelRow(&a, theta, g, m, v, 0, &c, &ct)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/synapse")
 		b.ReportMetric(float64(threadNanos()-t0)/float64(b.N*n), "cpu-ns/synapse")
+		upd := 0
+		for _, u := range a.upd {
+			upd += bits.OnesCount8(u)
+		}
+		b.ReportMetric(float64(upd)/n, "upd")
 	})
 	b.Run("go", func(b *testing.B) {
 		den := make([]int64, n)
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		t0 := threadNanos()
-		for range b.N {
-			p.adamRow(theta, gs, m, v, den, 0, 1, 2, 3, &c, &ct)
+		for i := range b.N {
+			g := gs
+			if i&1 != 0 {
+				g = ngs
+			}
+			p.adamRow(theta, g, m, v, den, 0, 1, 2, 3, &c, &ct)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/synapse")
 		b.ReportMetric(float64(threadNanos()-t0)/float64(b.N*n), "cpu-ns/synapse")
