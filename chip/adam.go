@@ -28,26 +28,27 @@ type adamArgs struct {
 
 	sM, sV2, sT uint64 // 344, 352, 360: stream bases of m, v, θ
 
-	cG, cM, cV, cT uint64 // 368 … 392: saturations counted by the kernel
+	lanes [8]int64 // 368: 0 … 7
 
-	lanes [8]int64 // 400: 0 … 7
+	wx  *int16 // 432: the row's crossbar cells, nil: no crossbar write
+	sX  uint64 // 440: stream base of the crossbar write
+	srX int64  // 448: 64 − dX
+	dX  int64  // 456: w_mem's fraction bits over w's
+	xLo int64  // 464: w's range
+	xHi int64  // 472
 
-	wx  *int16 // 464: the row's crossbar cells, nil: no crossbar write
-	sX  uint64 // 472: stream base of the crossbar write
-	srX int64  // 480: 64 − dX
-	dX  int64  // 488: w_mem's fraction bits over w's
-	xLo int64  // 496: w's range
-	xHi int64  // 504
-	cW  uint64 // 512: crossbar saturations
+	fail [adamRowMax / 8]uint8 // 480: per group, the lanes the kernel declined
 
-	fail [adamRowMax / 8]uint8 // 520: per group, the lanes the kernel declined
+	vSh   int64                 // 512: |dV − 32|
+	failB [adamRowMax / 8]uint8 // 520: lanes whose moments are stored but not θ
+	upd   [adamRowMax / 8]uint8 // 552: lanes pass C updates
+	xs    [adamRowMax]int64     // 584: Adam's ratios
+	g32   int64                 // 2632: 1 when g fits an int32 (g² by a 32-bit multiply)
+	sPos  int64                 // 2640: 1 when gs holds the sums s themselves, not −s
 
-	vSh   int64                 // 552: |dV − 32|
-	failB [adamRowMax / 8]uint8 // 560: lanes whose moments are stored but not θ
-	upd   [adamRowMax / 8]uint8 // 592: lanes pass C updates
-	xs    [adamRowMax]int64     // 624: Adam's ratios
-	g32   int64                 // 2672: 1 when g fits an int32 (g² by a 32-bit multiply)
-	sPos  int64                 // 2680: 1 when gs holds the sums s themselves, not −s
+	// 2648: sats counts the saturations of g, m, v, θ and the crossbar cells per lane
+	// (the kernel's vector counters, summed by kernelRow).
+	sats [5][8]uint64
 }
 
 // adamRowMax is the most synapses of one kernel call.
@@ -101,12 +102,17 @@ func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, c
 	gs, m, v = gs[:n], m[:n], v[:n]
 	a.theta, a.gs, a.m, a.v = &theta[0], &gs[0], &m[0], &v[0]
 	a.n, a.idx0 = int64(n), idx0
-	a.cG, a.cM, a.cV, a.cT, a.cW = 0, 0, 0, 0, 0
 	adamKernel(a)
-	cnt[cntGrad].Saturations += a.cG
-	cnt[cntAdamM].Saturations += a.cM
-	cnt[cntAdamV].Saturations += a.cV
-	cnt[cntW].Saturations += a.cW
-	*cT += a.cT
+	var c [5]uint64
+	for i := range c {
+		for _, x := range a.sats[i] {
+			c[i] += x
+		}
+	}
+	cnt[cntGrad].Saturations += c[0]
+	cnt[cntAdamM].Saturations += c[1]
+	cnt[cntAdamV].Saturations += c[2]
+	*cT += c[3]
+	cnt[cntW].Saturations += c[4]
 	return a.fail, a.failB
 }

@@ -13,7 +13,11 @@
 //     squaring the relative error, so s is within 2^−45·√v < 2^−14 of √v; then
 //     r = trunc(s) is ⌊√v⌋ ± 1 at most (|s − √v| < 1), and ⌊√v⌋ = r − [r² > v] +
 //     [(r+1)² ≤ v] (r ≤ 2^31: the squares by vpmuludq). v = 0 takes s ≈ 1: r ∈ {0, 1},
-//     both fixed to 0.
+//     both fixed to 0. When every lane of the group has v < 2^52 one Goldschmidt step
+//     suffices: it leaves s = √v·(1 − 3e²/2 − e³/2) with e the estimate's error, times
+//     roundings of at most 2^−52 (fl(v) is exact, v < 2^53), a relative error below
+//     1.51·2^−28, so |s − √v| < 1.51·2^−28·2^26 < 0.38 and r is again ⌊√v⌋ ± 1 at
+//     most (TestAdamKernelSwitches: squares and their neighbours each side of 2^52).
 //   - q = ⌊a/d⌋ for a = |m·2^k| < 2^62, 0 < d < 2^32, with ρ ≈ 1/d by vrcp14pd
 //     (relative error < 2^−14) and two Newton steps (e = 1 − d·ρ; ρ += ρ·e, fused):
 //     relative error below 2^−52. q0 = trunc(fl(fl(a)·ρ)) is within 2^11 of q (three
@@ -24,15 +28,26 @@
 //     q0 + ⌊r/d⌋ is q or q − 1; a last step each way guards it. When every lane's
 //     q0 ≤ 2^48 the middle step is skipped: q0's error is then below 2^48·2^−50.9 <
 //     1/2, so q0 is already within one of q.
+//     First, though, the kernel tries one Newton step folded into the product: t =
+//     fl(fl(a)·ρ0), e = fl(1 − d·ρ0), q0 = trunc(fl(t + t·e)), which is (a/d)(1 + η)
+//     with |η| ≤ ε² + 4·2^−53 < 2^−27.99 (ε ≤ 2^−14 the estimate's error; e itself is
+//     within 2^−53 relative of −ε). When every lane with den > 0 has q0 ≤ 2^27, a/d <
+//     (2^27 + 1)/(1 − 2^−27.99) < 2^27 + 2 and |q0's argument − a/d| < 2^−27.99·(2^27
+//     + 2) < 0.51, so q0 is within one of q, and q0·d < 2^59 is one vpmuludq (q0,
+//     d < 2^32); else the group takes the two Newton steps above (TestAdamKernelSwitches:
+//     quotients 2^27 − 1 … 2^27 + 2, remainders 0, 1, d − 1, divisors 1 … 2^31 + 2^30).
 //     The sign is applied after, which is Go's truncating division.
 // Three passes over the row, so that the long dependency chains of neighbouring
 // groups overlap: (A) g and the moments, (B) ⌊√v⌋ + ε_t and the ratio x, (C) θ and
 // the crossbar. A lane whose g or moment products leave the 64-bit bounds (lim*) is
 // not stored and its bit set in fail (Go runs adamRow on it); a lane whose θ product
-// does is marked in failB after its moments are stored (Go runs adamTheta on it). The
-// row's last n mod 8 lanes are masked. With a crossbar (wx ≠ nil), every stored lane whose θ changed
-// writes its cell: w = sat((θ + draw·2^(dX−64))·2^−dX), the inlined crossbar write of
-// learnBlock.
+// does (|x| > limT) is marked in failB after its moments are stored (Go runs adamTheta
+// on it). The row's last n mod 8 lanes are masked. Saturations are counted per lane in
+// vector registers (a stored lane saturated where its clamped value differs from the
+// unclamped one) and left in sats for kernelRow to sum: no mask moves to general
+// registers, no popcounts, no read-modify-writes per group. With a crossbar (wx ≠
+// nil), every stored lane whose θ changed writes its cell: w = sat((θ +
+// draw·2^(dX−64))·2^−dX), the inlined crossbar write of learnBlock.
 
 #define O_THETA 0
 #define O_GS 8
@@ -80,25 +95,21 @@
 #define O_SM 344
 #define O_SV2 352
 #define O_ST 360
-#define O_CG 368
-#define O_CM 376
-#define O_CV 384
-#define O_CT 392
-#define O_LANES 400
-#define O_WX 464
-#define O_SX 472
-#define O_SRX 480
-#define O_DX 488
-#define O_XLO 496
-#define O_XHI 504
-#define O_CW 512
-#define O_FAIL 520
-#define O_VSH 552
-#define O_FAILB 560
-#define O_UPD 592
-#define O_XS 624
-#define O_G32 2672
-#define O_SPOS 2680
+#define O_LANES 368
+#define O_WX 432
+#define O_SX 440
+#define O_SRX 448
+#define O_DX 456
+#define O_XLO 464
+#define O_XHI 472
+#define O_FAIL 480
+#define O_VSH 512
+#define O_FAILB 520
+#define O_UPD 552
+#define O_XS 584
+#define O_G32 2632
+#define O_SPOS 2640
+#define O_SATS 2648
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -174,6 +185,9 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ         $0x0001000000000000, AX
 	VPBROADCASTQ AX, Z31
 	XORQ         BX, BX
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z14, Z14, Z14
+	VPXORQ       Z15, Z15, Z15
 	IDX0G
 
 	// Pass A: g = rhe(invC·s, dG) saturated, s = −gs (s = gs with sPos); then the
@@ -198,22 +212,26 @@ sPos:
 	VPADDQ      Z7, Z6, Z6
 	VPADDQ      Z6, Z1, Z1
 	VPSRAVQ     Z19, Z1, Z1
-	VPCMPGTQ    Z21, Z1, K1
-	VPCMPGTQ    Z1, Z20, K2
-	KORB        K1, K2, K1
-	KMOVB       K1, R12
-	VPMINSQ     Z21, Z1, Z1
-	VPMAXSQ     Z20, Z1, Z1
+	VPMINSQ     Z21, Z1, Z12
+	VPMAXSQ     Z20, Z12, Z12
 
 	// m ← sat(m + round(a1·(g − m)·2^−dM)).
 	VMOVDQU64.Z  (R10)(BX*8), K3, Z2
-	VPSUBQ       Z2, Z1, Z6
+	VPSUBQ       Z2, Z12, Z6
 	VPBROADCASTQ O_LIM1(DI), Z7
 	VPCMPGTQ     Z7, Z6, K1
 	VPBROADCASTQ O_NLIM1(DI), Z7
 	VPCMPGTQ     Z6, Z7, K2
 	KORB         K1, K2, K1
 	KORB         K1, K7, K7
+
+	// K7: the declined lanes of the row; K4: the lanes stored. A lane saturated
+	// where its clamped value differs from the unclamped one; Z4, Z14, Z15 count
+	// those of g, m, v per lane (summed by kernelRow).
+	KANDB        K3, K7, K7
+	KANDNB       K3, K7, K4
+	VPCMPQ       $4, Z12, Z1, K4, K1
+	VPADDQ       Z22, Z4, K1, Z4
 	VPBROADCASTQ O_A1(DI), Z7
 	VPMULLQ      Z7, Z6, Z6
 	VPBROADCASTQ O_DM(DI), Z8
@@ -238,12 +256,11 @@ m_inc:
 	VPADDQ       Z6, Z2, Z2
 	VPBROADCASTQ O_MLO(DI), Z7
 	VPBROADCASTQ O_MHI(DI), Z8
-	VPCMPGTQ     Z8, Z2, K1
-	VPCMPGTQ     Z2, Z7, K2
-	KORB         K1, K2, K1
-	KMOVB        K1, R13
-	VPMINSQ      Z8, Z2, Z2
-	VPMAXSQ      Z7, Z2, Z2
+	VPMINSQ      Z8, Z2, Z9
+	VPMAXSQ      Z7, Z9, Z9
+	VPCMPQ       $4, Z9, Z2, K4, K1
+	VPADDQ       Z22, Z14, K1, Z14
+	VMOVDQU64    Z9, K4, (R10)(BX*8)
 
 	// v ← sat(v + round(a2·(g² − v·2^sV)·2^−dV)).
 	// The product a2·x needs up to 94 bits: with x = xh·2^32 + xl, H = a2·xh and
@@ -253,11 +270,11 @@ m_inc:
 	VMOVDQU64.Z  (R11)(BX*8), K3, Z3
 	CMPQ         O_G32(DI), $0
 	JEQ          gg64
-	VPMULDQ      Z1, Z1, Z6
+	VPMULDQ      Z12, Z12, Z6
 	JMP          gg
 
 gg64:
-	VPMULLQ      Z1, Z1, Z6
+	VPMULLQ      Z12, Z12, Z6
 
 gg:
 	VPBROADCASTQ O_SV(DI), Z7
@@ -304,29 +321,13 @@ v_add:
 	VPADDQ       Z6, Z3, Z3
 	VPBROADCASTQ O_VLO(DI), Z7
 	VPBROADCASTQ O_VHI(DI), Z8
-	VPCMPGTQ     Z8, Z3, K1
-	VPCMPGTQ     Z3, Z7, K2
-	KORB         K1, K2, K1
-	KMOVB        K1, SI
-	VPMINSQ      Z8, Z3, Z3
-	VPMAXSQ      Z7, Z3, Z3
+	VPMINSQ      Z8, Z3, Z9
+	VPMAXSQ      Z7, Z9, Z9
+	VPCMPQ       $4, Z9, Z3, K4, K1
+	VPADDQ       Z22, Z15, K1, Z15
+	VMOVDQU64    Z9, K4, (R11)(BX*8)
 
-	// Store the lanes in the row and not declined (K2), count their saturations,
-	// record the declined ones.
-	KANDB        K3, K7, K7
-	KANDNB       K3, K7, K2
-	KMOVB        K2, AX
-	ANDL         AX, R12
-	ANDL         AX, R13
-	ANDL         AX, SI
-	POPCNTL      R12, R12
-	POPCNTL      R13, R13
-	POPCNTL      SI, SI
-	ADDQ         R12, O_CG(DI)
-	ADDQ         R13, O_CM(DI)
-	ADDQ         SI, O_CV(DI)
-	VMOVDQU64    Z2, K2, (R10)(BX*8)
-	VMOVDQU64    Z3, K2, (R11)(BX*8)
+	// Record the declined lanes.
 	KMOVB        K7, AX
 	MOVQ         BX, DX
 	SHRQ         $3, DX
@@ -339,54 +340,89 @@ v_add:
 	// in pass A with den > 0; upd marks those whose θ product is within bounds,
 	// failB the others.
 passB0:
-	XORQ BX, BX
+	VMOVDQU64    Z4, O_SATS(DI)
+	VMOVDQU64    Z14, O_SATS+64(DI)
+	VMOVDQU64    Z15, O_SATS+128(DI)
+	XORQ         BX, BX
+	VPBROADCASTQ O_EPST(DI), Z16
+	VPBROADCASTQ O_K(DI), Z17
+	MOVQ         $0x000FFFFFFFFFFFFF, AX
+	VPBROADCASTQ AX, Z18
+	MOVQ         $0x0000000008000000, AX
+	VPBROADCASTQ AX, Z19
+	VPBROADCASTQ O_LIMT(DI), Z20
 
+	// Z16 ε_t, Z17 k, Z18 2^52 − 1 (the bound of the one-step root), Z19 2^27 (of the
+	// one-step quotient), Z20 the bound of |x| (limT).
 passB:
 	CMPQ BX, CX
 	JGE  passC0
 	TAIL
 	MOVQ         BX, DX
 	SHRQ         $3, DX
-	MOVBLZX      O_FAIL(DI)(DX*1), AX
-	KMOVB        AX, K1
+	KMOVB        O_FAIL(DI)(DX*1), K1
 	KANDNB       K3, K1, K4
 	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
 	VMOVDQU64.Z  (R11)(BX*8), K4, Z3
-	VPMAXSQ      Z22, Z3, Z6
-	VCVTQQ2PD    Z6, Z6
+
+	// ⌊√v⌋: y ≈ 1/√max(v, 1), g = v·y, h = y/2, r = 1/2 − g·h, g += g·r (one
+	// Goldschmidt step, v < 2^52 in every lane), or two steps.
+	VCVTQQ2PD    Z3, Z6
+	VMAXPD       Z29, Z6, Z6
 	VRSQRT14PD   Z6, Z14
 	VMULPD       Z14, Z6, Z15
 	VMULPD       Z30, Z14, Z14
 	VMOVAPD      Z30, Z9
 	VFNMADD231PD Z14, Z15, Z9
+	VPCMPGTQ     Z18, Z3, K1
+	KORTESTB     K1, K1
+	JNE          sqrt2
+	VFMADD231PD  Z9, Z15, Z15
+	JMP          sqrt_fix
+
+sqrt2:
 	VFMADD231PD  Z9, Z15, Z15
 	VFMADD231PD  Z9, Z14, Z14
 	VMOVAPD      Z30, Z9
 	VFNMADD231PD Z14, Z15, Z9
 	VFMADD231PD  Z9, Z15, Z15
+
+sqrt_fix:
 	VCVTTPD2QQ   Z15, Z6
 	VPADDQ       Z22, Z6, Z7
 	VPMULUDQ     Z6, Z6, Z8
 	VPMULUDQ     Z7, Z7, Z7
 	VPCMPGTQ     Z3, Z8, K1
-	VPCMPGTQ     Z3, Z7, K2
-	KNOTB        K2, K2
+	VPCMPQ       $2, Z3, Z7, K2
 	VPSUBQ       Z22, Z6, K1, Z6
 	VPADDQ       Z22, Z6, K2, Z6
-	VPBROADCASTQ O_EPST(DI), Z7
-	VPADDQ       Z7, Z6, Z6
+
+	// den = ⌊√v⌋ + ε_t; K6 the stored lanes with den > 0, d = max(den, 1) (Z7).
+	VPADDQ       Z16, Z6, Z6
 	VPCMPGTQ     Z27, Z6, K4, K6
-	VMOVDQA64    Z22, Z7
-	VMOVDQA64    Z6, K6, Z7
-	VPBROADCASTQ O_K(DI), Z8
-	VPSLLVQ      Z8, Z2, Z8
+	VPMAXSQ      Z22, Z6, Z7
+
+	// a = |m·2^k| (Z8), its sign in K5; ρ ≈ 1/d by vrcp14pd; q0 = trunc(t + t·e),
+	// t = a·ρ, e = 1 − d·ρ (one Newton step folded into the product), kept when every
+	// lane of K6 has q0 ≤ 2^27; else ρ refined twice and the quotient formed anew.
+	VPSLLVQ      Z17, Z2, Z8
 	VPCMPGTQ     Z8, Z27, K5
 	VPABSQ       Z8, Z8
 	VCVTQQ2PD    Z8, Z9
 	VCVTQQ2PD    Z7, Z12
 	VRCP14PD     Z12, Z10
+	VMULPD       Z10, Z9, Z11
 	VMOVAPD      Z29, Z14
 	VFNMADD231PD Z10, Z12, Z14
+	VFMADD231PD  Z14, Z11, Z11
+	VCVTTPD2QQ   Z11, Z11
+	VPCMPGTQ     Z19, Z11, K6, K2
+	KORTESTB     K2, K2
+	JNE          div2
+	VPMULUDQ     Z7, Z11, Z12
+	JMP          div_fix
+
+div2:
 	VFMADD231PD  Z14, Z10, Z10
 	VMOVAPD      Z29, Z14
 	VFNMADD231PD Z10, Z12, Z14
@@ -395,7 +431,7 @@ passB:
 	VCVTTPD2QQ   Z11, Z11
 	VPCMPGTQ     Z31, Z11, K2
 	KORTESTB     K2, K2
-	JEQ          div_fix
+	JEQ          div2_fix
 	QMULD(Z11, Z12)
 	VPSUBQ       Z12, Z8, Z12
 	VCVTQQ2PD    Z12, Z13
@@ -404,33 +440,31 @@ passB:
 	VCVTTPD2QQ   Z13, Z13
 	VPADDQ       Z13, Z11, Z11
 
-div_fix:
+div2_fix:
 	QMULD(Z11, Z12)
+
+	// r = a − q0·d: q = q0 − [r < 0] + [r ≥ d]; |x| = q, limT its bound.
+div_fix:
 	VPSUBQ       Z12, Z8, Z12
 	VPCMPGTQ     Z12, Z27, K1
+	VPCMPQ       $5, Z7, Z12, K2
 	VPSUBQ       Z22, Z11, K1, Z11
-	VPCMPGTQ     Z12, Z7, K1
-	KNOTB        K1, K1
-	VPADDQ       Z22, Z11, K1, Z11
+	VPADDQ       Z22, Z11, K2, Z11
+	VPCMPGTQ     Z20, Z11, K6, K1
+	KANDNB       K6, K1, K2
+	KMOVB        K1, O_FAILB(DI)(DX*1)
+	KMOVB        K2, O_UPD(DI)(DX*1)
 	VPSUBQ       Z11, Z27, K5, Z11
 	VMOVDQU64    Z11, O_XS(DI)(BX*8)
-	VPBROADCASTQ O_LIMT(DI), Z7
-	VPCMPGTQ     Z7, Z11, K6, K1
-	VPBROADCASTQ O_NLIMT(DI), Z7
-	VPCMPGTQ     Z11, Z7, K6, K2
-	KORB         K1, K2, K1
-	KANDNB       K6, K1, K2
-	KMOVB        K1, AX
-	MOVB         AX, O_FAILB(DI)(DX*1)
-	KMOVB        K2, AX
-	MOVB         AX, O_UPD(DI)(DX*1)
 	ADDQ         $8, BX
 	JMP          passB
 
 	// Pass C: θ ← sat(θ + round(−lr_t·x·2^−dT)) on the lanes of upd; the crossbar
 	// cells of those whose θ changed.
 passC0:
-	XORQ BX, BX
+	XORQ   BX, BX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
 	IDX0G
 
 passC:
@@ -468,21 +502,17 @@ t_inc:
 	VPADDQ       Z4, Z6, Z6
 	VPBROADCASTQ O_TLO(DI), Z7
 	VPBROADCASTQ O_THI(DI), Z8
-	VPCMPGTQ     Z8, Z6, K6, K1
-	VPCMPGTQ     Z6, Z7, K6, K2
-	KORB         K1, K2, K1
-	KMOVB        K1, AX
-	POPCNTL      AX, AX
-	ADDQ         AX, O_CT(DI)
-	VPMINSQ      Z8, Z6, Z6
-	VPMAXSQ      Z7, Z6, Z6
-	VMOVDQU64    Z6, K6, (R8)(BX*8)
+	VPMINSQ      Z8, Z6, Z12
+	VPMAXSQ      Z7, Z12, Z12
+	VPCMPQ       $4, Z12, Z6, K6, K1
+	VPADDQ       Z22, Z0, K1, Z0
+	VMOVDQU64    Z12, K6, (R8)(BX*8)
 
 	// The crossbar: lanes whose θ changed.
 	MOVQ         O_WX(DI), SI
 	TESTQ        SI, SI
 	JEQ          nextC
-	VPCMPQ       $4, Z4, Z6, K6, K1
+	VPCMPQ       $4, Z4, Z12, K6, K1
 	KORTESTB     K1, K1
 	JEQ          nextC
 	VPBROADCASTQ O_SX(DI), Z9
@@ -490,20 +520,16 @@ t_inc:
 	MIX(Z9, Z11)
 	VPBROADCASTQ O_SRX(DI), Z10
 	VPSRLVQ      Z10, Z9, Z9
-	VPADDQ       Z6, Z9, Z9
+	VPADDQ       Z12, Z9, Z9
 	VPBROADCASTQ O_DX(DI), Z10
 	VPSRAVQ      Z10, Z9, Z9
 	VPBROADCASTQ O_XLO(DI), Z7
 	VPBROADCASTQ O_XHI(DI), Z8
-	VPCMPGTQ     Z8, Z9, K1, K2
-	VPCMPGTQ     Z9, Z7, K1, K4
-	KORB         K2, K4, K2
-	KMOVB        K2, AX
-	POPCNTL      AX, AX
-	ADDQ         AX, O_CW(DI)
-	VPMINSQ      Z8, Z9, Z9
-	VPMAXSQ      Z7, Z9, Z9
-	VPMOVQW      Z9, K1, (SI)(BX*2)
+	VPMINSQ      Z8, Z9, Z13
+	VPMAXSQ      Z7, Z13, Z13
+	VPCMPQ       $4, Z13, Z9, K1, K2
+	VPADDQ       Z22, Z1, K2, Z1
+	VPMOVQW      Z13, K1, (SI)(BX*2)
 
 nextC:
 	VPADDQ Z28, Z5, Z5
@@ -511,5 +537,7 @@ nextC:
 	JMP    passC
 
 done:
+	VMOVDQU64 Z0, O_SATS+192(DI)
+	VMOVDQU64 Z1, O_SATS+256(DI)
 	VZEROUPPER
 	RET

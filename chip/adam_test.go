@@ -381,3 +381,116 @@ func TestAdamParams(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamKernelSwitches: the kernel's per-group switches of its second pass, each way
+// of each bound, against exact integer arithmetic (groups of eight lanes all on one
+// side, so that the group takes the path under test, and mixed groups):
+//   - the one-step root (every lane's v < 2^52) and the two-step root (some v ≥ 2^52):
+//     perfect squares, their neighbours and random values just below and above 2^52;
+//   - the one-step quotient (every lane's first estimate q0 ≤ 2^27) and the two-step
+//     one: quotients 2^27 − 1 … 2^27 + 2 with remainders 0, 1 and d − 1, of both signs,
+//     for divisors from 1 to near 2^32.
+func TestAdamKernelSwitches(t *testing.T) {
+	if !hasAdamKernel {
+		t.Skip("no AVX-512 DQ")
+	}
+	p := adamPlan(1, true, true, true, 1, 0)
+	p.a1, p.a2 = 0, 0 // the moments stay as given
+	p.lim1, p.lim2 = mulLimit(0), mulLimit(0)
+	p.k = 0 // x = m / den: numerators chosen to the unit
+	p.m = sat{-(1<<61 - 1), 1<<61 - 1}
+	p.v = sat{0, 1<<62 - 1}
+	if !p.adamVector() {
+		t.Fatal("plan outside the kernel's bounds")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	type lane struct{ m, v int64 }
+	type row struct {
+		epsT int64
+		ls   []lane
+	}
+	var rows []row
+	// The root's bound: groups below it, groups above it, groups mixed.
+	const vb = 1 << 52
+	var below, above []int64
+	for r := int64(1<<26 - 300); r < 1<<26; r++ {
+		below = append(below, r*r-1, r*r, r*r+1, r*r+2*r)
+	}
+	below = append(below, vb-1, vb-2, vb-3)
+	for r := int64(1 << 26); r < 1<<26+300; r++ {
+		above = append(above, r*r-1, r*r, r*r+1, r*r+2*r)
+	}
+	for range 2000 {
+		below = append(below, vb-1-int64(rng.Uint64()>>14))
+		above = append(above, vb+int64(rng.Uint64()>>14))
+	}
+	mOf := func() int64 { return int64(rng.Uint64()>>4) - 1<<59 }
+	for _, vs := range [][]int64{below, above} {
+		var r row
+		for _, v := range vs {
+			r.ls = append(r.ls, lane{mOf(), v})
+		}
+		rows = append(rows, r)
+	}
+	mixed := make([]lane, 0, len(below))
+	for i, v := range below {
+		if i%8 == 3 {
+			v = above[i]
+		}
+		mixed = append(mixed, lane{mOf(), v})
+	}
+	rows = append(rows, row{0, mixed})
+	// The quotient's bound: x = m/d for d = ⌊√v⌋ + ε_t, v a square; the largest
+	// divisors with the largest ε_t.
+	const eMax = 1<<30 - 1
+	for _, de := range [][2]int64{{1, 0}, {2, 0}, {3, 0}, {7, 0}, {255, 0}, {1 << 16, 0}, {1<<16 + 1, 0}, {94906265, 0},
+		{1<<31 - 1, 0}, {1, eMax}, {1 << 20, eMax}, {1<<31 - 1, eMax}} {
+		r, eps := de[0], de[1]
+		d := r + eps
+		for _, q := range []int64{1<<27 - 1, 1 << 27, 1<<27 + 1, 1<<27 + 2} {
+			var ls []lane
+			for _, rem := range []int64{0, 1, d - 1} {
+				a := q*d + rem
+				if a >= 1<<61 || rem >= d {
+					continue
+				}
+				for range 8 {
+					ls = append(ls, lane{a, r * r}, lane{-a, r * r})
+				}
+			}
+			rows = append(rows, row{eps, ls})
+		}
+	}
+	for ri, rw := range rows {
+		p.epsT = rw.epsT
+		for i := 0; i < len(rw.ls); i += adamRowMax {
+			ls := rw.ls[i:min(i+adamRowMax, len(rw.ls))]
+			n := len(ls)
+			m, v := make([]int64, n), make([]int64, n)
+			for j, l := range ls {
+				m[j], v[j] = l.m, l.v
+			}
+			gs, th := make([]int64, n), make([]int64, n)
+			var c [numCounted]fixedpoint.Counters
+			var ct uint64
+			var a adamArgs
+			p.args(&a, 1, 2, 3)
+			fail, failB := p.kernelRow(&a, th, gs, m, slices.Clone(v), 0, &c, &ct)
+			for j := range n {
+				if fail[j/8]&(1<<(j%8)) != 0 {
+					t.Fatalf("row %d: m = %d, v = %d: declined", ri, m[j], v[j])
+				}
+				den := isqrt(v[j]) + p.epsT
+				if den <= 0 {
+					continue
+				}
+				if failB[j/8]&(1<<(j%8)) != 0 {
+					continue // |x| beyond limT: adamTheta's
+				}
+				if want := m[j] / den; a.xs[j] != want {
+					t.Fatalf("row %d: v = %d, m = %d: kernel x %d, want %d (⌊√v⌋ = %d)", ri, v[j], m[j], a.xs[j], want, isqrt(v[j]))
+				}
+			}
+		}
+	}
+}
