@@ -16,15 +16,15 @@ type adamArgs struct {
 	n               int64  // 32: synapses in the row
 	idx0            uint64 // 40: declared index of the first
 
-	invC, limG, nlimG, dG, halfG, gLo, gHi int64 // 48 … 96
+	invC, limG, limG2, dG, halfG, gLo, gHi int64 // 48 … 96 (limG2 = 2·limG mod 2^64)
 
-	a1, lim1, nlim1, dM, halfM, srM, heM, mLo, mHi int64 // 104 … 168
+	a1, lim1, lim12, dM, halfM, srM, heM, mLo, mHi int64 // 104 … 168 (lim12 = 2·lim1)
 
 	a2, lim2, nlim2, dV, halfV, srV, heV, sV, vLo, vHi int64 // 176 … 248
 
 	epsT, k int64 // 256, 264
 
-	lrt, limT, nlimT, dT, halfT, srT, heT, tLo, tHi int64 // 272 … 336
+	lrt, limT, lrt32, dT, halfT, srT, heT, tLo, tHi int64 // 272 … 336 (lrt32: lrt fits 32 bits)
 
 	sM, sV2, sT uint64 // 344, 352, 360: stream bases of m, v, θ
 
@@ -37,7 +37,7 @@ type adamArgs struct {
 	xLo int64  // 464: w's range
 	xHi int64  // 472
 
-	fail [adamRowMax / 8]uint8 // 480: per group, the lanes the kernel declined
+	ok [adamRowMax / 8]uint8 // 480: per group, the lanes of the row pass A stored (the others declined)
 
 	vSh   int64                 // 512: |dV − 32|
 	failB [adamRowMax / 8]uint8 // 520: lanes whose moments are stored but not θ
@@ -49,6 +49,12 @@ type adamArgs struct {
 	// 2648: sats counts the saturations of g, m, v, θ and the crossbar cells per lane
 	// (the kernel's vector counters, summed by kernelRow).
 	sats [5][8]uint64
+
+	invSh int64 // 2968: log2 invC when invC is a power of two (g's product a shift), else −1
+	a132  int64 // 2976: 1 when a1 fits 32 bits (a1·x by vpmuldq; lim1 ≤ 2^31 − 1)
+	dGbit int64 // 2984: 2^dG
+
+	x64 [adamRowMax / 8]uint8 // 2992: lanes of upd whose θ product needs vpmullq
 }
 
 // adamRowMax is the most synapses of one kernel call.
@@ -78,17 +84,34 @@ func (p *optPlan) adamVector() bool {
 }
 
 // args fills a with p's constants (the row fields are set per row).
+//
+// Where a1 fits 32 bits, the kernel multiplies a1·(g − m) by vpmuldq and, unless a1
+// is 0 (a product of 0 whatever the operand), the bound of g − m is lowered to
+// 2^31 − 1: a lane beyond it is declined (Go's adamRow steps it, the same bits),
+// which in training does not happen (g and m would be 64 units of grad apart, each
+// near its format's edge). Where lr_t fits 32 bits, pass C multiplies by vpmuldq the
+// groups whose ratios all fit 32 bits (x64 marks the others).
 func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
+	fits32 := func(x int64) bool { return x >= math.MinInt32 && x <= math.MaxInt32 }
+	lim1 := p.lim1
+	if fits32(p.a1) && p.a1 != 0 {
+		lim1 = min(lim1, math.MaxInt32)
+	}
+	invSh := int64(-1)
+	if p.invC > 0 && p.invC&(p.invC-1) == 0 {
+		invSh = int64(bits.TrailingZeros64(uint64(p.invC)))
+	}
 	*a = adamArgs{
-		invC: p.invC, limG: p.limG, nlimG: -p.limG, dG: int64(p.dG), halfG: 1<<(p.dG-1) - 1, gLo: p.grad.lo, gHi: p.grad.hi,
-		a1: p.a1, lim1: p.lim1, nlim1: -p.lim1, dM: int64(p.dM), halfM: 1<<(p.dM-1) - 1, srM: int64(64 - p.dM), heM: b2i(p.heM), mLo: p.m.lo, mHi: p.m.hi,
+		invC: p.invC, limG: p.limG, limG2: int64(2 * uint64(p.limG)), dG: int64(p.dG), halfG: 1<<(p.dG-1) - 1, gLo: p.grad.lo, gHi: p.grad.hi,
+		a1: p.a1, lim1: lim1, lim12: int64(2 * uint64(lim1)), dM: int64(p.dM), halfM: 1<<(p.dM-1) - 1, srM: int64(64 - p.dM), heM: b2i(p.heM), mLo: p.m.lo, mHi: p.m.hi,
 		a2: p.a2, lim2: p.lim2, nlim2: -p.lim2, dV: int64(p.dV), halfV: 1<<(p.dV-1) - 1, srV: int64(64 - p.dV), heV: b2i(p.heV), sV: int64(p.sV), vLo: p.v.lo, vHi: p.v.hi,
 		epsT: p.epsT, k: int64(p.k),
-		lrt: p.lrt, limT: p.limT, nlimT: -p.limT, dT: int64(p.dT), halfT: 1<<(p.dT-1) - 1, srT: int64(64 - p.dT), heT: b2i(p.heT), tLo: p.theta.lo, tHi: p.theta.hi,
+		lrt: p.lrt, limT: p.limT, lrt32: b2i(fits32(p.lrt)), dT: int64(p.dT), halfT: 1<<(p.dT-1) - 1, srT: int64(64 - p.dT), heT: b2i(p.heT), tLo: p.theta.lo, tHi: p.theta.hi,
 		sM: uint64(sM), sV2: uint64(sV), sT: uint64(sT),
 		lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7},
 		vSh:   int64(max(p.dV-32, 32-p.dV)),
 		g32:   b2i(p.grad.lo >= math.MinInt32 && p.grad.hi <= math.MaxInt32),
+		invSh: invSh, a132: b2i(fits32(p.a1)), dGbit: 1 << p.dG,
 	}
 }
 
@@ -114,5 +137,8 @@ func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, c
 	cnt[cntAdamV].Saturations += c[2]
 	*cT += c[3]
 	cnt[cntW].Saturations += c[4]
-	return a.fail, a.failB
+	for g := range (n + 7) / 8 {
+		fail[g] = ^a.ok[g] & uint8(1<<min(8, n-8*g)-1)
+	}
+	return fail, a.failB
 }

@@ -45,7 +45,15 @@
 // on it). The row's last n mod 8 lanes are masked. Saturations are counted per lane in
 // vector registers (a stored lane saturated where its clamped value differs from the
 // unclamped one) and left in sats for kernelRow to sum: no mask moves to general
-// registers, no popcounts, no read-modify-writes per group. With a crossbar (wx ≠
+// registers, no popcounts, no read-modify-writes per group. Port 0, which takes every
+// 512-bit shift, multiply, integer min/max and mask operation, is the bottleneck, so
+// the kernel spends it sparingly: a bound |x| ≤ l is one unsigned compare x + l ≤ 2l
+// (into a mask, port 5) and the lanes pass A stores go to memory as ok (pass B loads
+// them as its mask); round-half-even adds the tested bit (vptestmq) instead of shifting
+// it out; g's product is a shift when 1/C is a power of two; a1·(g − m) is a vpmuldq
+// when a1 fits 32 bits (lim1 then at most 2^31 − 1, see optPlan.args), −lr_t·x one when
+// lr_t fits 32 bits and every ratio of the group does (x64 marks the others). With a
+// crossbar (wx ≠
 // nil), every stored lane whose θ changed writes its cell: w = sat((θ +
 // draw·2^(dX−64))·2^−dX), the inlined crossbar write of learnBlock.
 
@@ -57,14 +65,14 @@
 #define O_IDX0 40
 #define O_INVC 48
 #define O_LIMG 56
-#define O_NLIMG 64
+#define O_LIMG2 64
 #define O_DG 72
 #define O_HALFG 80
 #define O_GLO 88
 #define O_GHI 96
 #define O_A1 104
 #define O_LIM1 112
-#define O_NLIM1 120
+#define O_LIM12 120
 #define O_DM 128
 #define O_HALFM 136
 #define O_SRM 144
@@ -85,7 +93,7 @@
 #define O_K 264
 #define O_LRT 272
 #define O_LIMT 280
-#define O_NLIMT 288
+#define O_LRT32 288
 #define O_DT 296
 #define O_HALFT 304
 #define O_SRT 312
@@ -102,7 +110,7 @@
 #define O_DX 456
 #define O_XLO 464
 #define O_XHI 472
-#define O_FAIL 480
+#define O_OK 480
 #define O_VSH 512
 #define O_FAILB 520
 #define O_UPD 552
@@ -110,6 +118,10 @@
 #define O_G32 2632
 #define O_SPOS 2640
 #define O_SATS 2648
+#define O_INVSH 2968
+#define O_A132 2976
+#define O_DGBIT 2984
+#define O_X64 2992
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -163,8 +175,11 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ O_V(DI), R11
 	VPXORQ       Z27, Z27, Z27
 	VPBROADCASTQ O_INVC(DI), Z16
+	CMPQ         O_INVSH(DI), $0
+	JLT          2(PC)
+	VPBROADCASTQ O_INVSH(DI), Z16
 	VPBROADCASTQ O_LIMG(DI), Z17
-	VPBROADCASTQ O_NLIMG(DI), Z18
+	VPBROADCASTQ O_LIMG2(DI), Z18
 	VPBROADCASTQ O_DG(DI), Z19
 	VPBROADCASTQ O_GLO(DI), Z20
 	VPBROADCASTQ O_GHI(DI), Z21
@@ -178,12 +193,8 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	VPBROADCASTQ AX, Z25
 	VMOVDQU64    O_LANES(DI), Z26
 	VPSLLQ       $3, Z23, Z28
-	MOVQ         $0x3FF0000000000000, AX
-	VPBROADCASTQ AX, Z29
-	MOVQ         $0x3FE0000000000000, AX
-	VPBROADCASTQ AX, Z30
-	MOVQ         $0x0001000000000000, AX
-	VPBROADCASTQ AX, Z31
+	VPBROADCASTQ O_DGBIT(DI), Z29
+	VPBROADCASTQ O_HALFG(DI), Z30
 	XORQ         BX, BX
 	VPXORQ       Z4, Z4, Z4
 	VPXORQ       Z14, Z14, Z14
@@ -191,7 +202,11 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	IDX0G
 
 	// Pass A: g = rhe(invC·s, dG) saturated, s = −gs (s = gs with sPos); then the
-	// moments. K7 collects the declined lanes; R12, R13, SI the saturations of g, m, v.
+	// moments. K4 collects the lanes within the row and the 64-bit bounds (|s| ≤ limG,
+	// |g − m| ≤ lim1, each as one unsigned compare: |x| ≤ l ⟺ x + l ≤ 2l unsigned),
+	// stored in ok; Z4, Z14, Z15 count the saturations of g, m, v per lane. Z16 holds
+	// invC, or log2 invC when it is a power of two (invSh ≥ 0: the product a shift),
+	// Z17, Z18 limG and 2·limG, Z29 2^dG, Z30 2^(dG−1) − 1.
 passA:
 	CMPQ BX, CX
 	JGE  passB0
@@ -202,38 +217,50 @@ passA:
 	VPSUBQ      Z0, Z27, Z0
 
 sPos:
-	VPCMPGTQ    Z17, Z0, K1
-	VPCMPGTQ    Z0, Z18, K2
-	KORB        K1, K2, K7
+	VPADDQ      Z17, Z0, Z6
+	VPCMPUQ     $2, Z18, Z6, K3, K4
+	CMPQ        O_INVSH(DI), $0
+	JLT         g_mul
+	VPSLLVQ     Z16, Z0, Z1
+	JMP         g_rhe
+
+g_mul:
 	VPMULLQ     Z16, Z0, Z1
-	VPSRAVQ     Z19, Z1, Z6
-	VPANDQ      Z22, Z6, Z6
-	VPBROADCASTQ O_HALFG(DI), Z7
-	VPADDQ      Z7, Z6, Z6
-	VPADDQ      Z6, Z1, Z1
+
+	// rhe: x + 2^(dG−1) − 1 + bit dG of x, shifted.
+g_rhe:
+	VPTESTMQ    Z29, Z1, K1
+	VPADDQ      Z30, Z1, Z1
+	VPADDQ      Z22, Z1, K1, Z1
 	VPSRAVQ     Z19, Z1, Z1
 	VPMINSQ     Z21, Z1, Z12
 	VPMAXSQ     Z20, Z12, Z12
 
-	// m ← sat(m + round(a1·(g − m)·2^−dM)).
+	// m ← sat(m + round(a1·(g − m)·2^−dM)), a1·(g − m) by vpmuldq when a1 fits 32
+	// bits (lim1 is then below 2^31).
 	VMOVDQU64.Z  (R10)(BX*8), K3, Z2
 	VPSUBQ       Z2, Z12, Z6
 	VPBROADCASTQ O_LIM1(DI), Z7
-	VPCMPGTQ     Z7, Z6, K1
-	VPBROADCASTQ O_NLIM1(DI), Z7
-	VPCMPGTQ     Z6, Z7, K2
-	KORB         K1, K2, K1
-	KORB         K1, K7, K7
+	VPADDQ       Z7, Z6, Z7
+	VPBROADCASTQ O_LIM12(DI), Z8
+	VPCMPUQ      $2, Z8, Z7, K4, K4
+	MOVQ         BX, DX
+	SHRQ         $3, DX
+	KMOVB        K4, O_OK(DI)(DX*1)
 
-	// K7: the declined lanes of the row; K4: the lanes stored. A lane saturated
-	// where its clamped value differs from the unclamped one; Z4, Z14, Z15 count
-	// those of g, m, v per lane (summed by kernelRow).
-	KANDB        K3, K7, K7
-	KANDNB       K3, K7, K4
+	// A lane saturated where its clamped value differs from the unclamped one.
 	VPCMPQ       $4, Z12, Z1, K4, K1
 	VPADDQ       Z22, Z4, K1, Z4
 	VPBROADCASTQ O_A1(DI), Z7
+	CMPQ         O_A132(DI), $0
+	JEQ          m_mul64
+	VPMULDQ      Z7, Z6, Z6
+	JMP          m_mul
+
+m_mul64:
 	VPMULLQ      Z7, Z6, Z6
+
+m_mul:
 	VPBROADCASTQ O_DM(DI), Z8
 	CMPQ         O_HEM(DI), $0
 	JEQ          m_sr
@@ -327,11 +354,6 @@ v_add:
 	VPADDQ       Z22, Z15, K1, Z15
 	VMOVDQU64    Z9, K4, (R11)(BX*8)
 
-	// Record the declined lanes.
-	KMOVB        K7, AX
-	MOVQ         BX, DX
-	SHRQ         $3, DX
-	MOVB         AX, O_FAIL(DI)(DX*1)
 	VPADDQ       Z28, Z5, Z5
 	ADDQ         $8, BX
 	JMP          passA
@@ -351,17 +373,27 @@ passB0:
 	MOVQ         $0x0000000008000000, AX
 	VPBROADCASTQ AX, Z19
 	VPBROADCASTQ O_LIMT(DI), Z20
+	MOVQ         $-1, AX
+	CMPQ         O_LRT32(DI), $0
+	JEQ          2(PC)
+	MOVQ         $0x7FFFFFFF, AX
+	VPBROADCASTQ AX, Z21
+	MOVQ         $0x3FF0000000000000, AX
+	VPBROADCASTQ AX, Z29
+	MOVQ         $0x3FE0000000000000, AX
+	VPBROADCASTQ AX, Z30
+	MOVQ         $0x0001000000000000, AX
+	VPBROADCASTQ AX, Z31
 
 	// Z16 ε_t, Z17 k, Z18 2^52 − 1 (the bound of the one-step root), Z19 2^27 (of the
-	// one-step quotient), Z20 the bound of |x| (limT).
+	// one-step quotient), Z20 the bound of |x| (limT), Z21 the largest |x| pass C
+	// multiplies by vpmuldq (2^31 − 1 when lr_t fits 32 bits, else −1: none).
 passB:
 	CMPQ BX, CX
 	JGE  passC0
-	TAIL
 	MOVQ         BX, DX
 	SHRQ         $3, DX
-	KMOVB        O_FAIL(DI)(DX*1), K1
-	KANDNB       K3, K1, K4
+	KMOVB        O_OK(DI)(DX*1), K4
 	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
 	VMOVDQU64.Z  (R11)(BX*8), K4, Z3
 
@@ -454,6 +486,8 @@ div_fix:
 	KANDNB       K6, K1, K2
 	KMOVB        K1, O_FAILB(DI)(DX*1)
 	KMOVB        K2, O_UPD(DI)(DX*1)
+	VPCMPGTQ     Z21, Z11, K6, K1
+	KMOVB        K1, O_X64(DI)(DX*1)
 	VPSUBQ       Z11, Z27, K5, Z11
 	VMOVDQU64    Z11, O_XS(DI)(BX*8)
 	ADDQ         $8, BX
@@ -462,9 +496,12 @@ div_fix:
 	// Pass C: θ ← sat(θ + round(−lr_t·x·2^−dT)) on the lanes of upd; the crossbar
 	// cells of those whose θ changed.
 passC0:
-	XORQ   BX, BX
-	VPXORQ Z0, Z0, Z0
-	VPXORQ Z1, Z1, Z1
+	XORQ         BX, BX
+	VPXORQ       Z0, Z0, Z0
+	VPXORQ       Z1, Z1, Z1
+	VMOVDQU64    O_LANES(DI), Z26
+	MOVQ         $0x9E3779B97F4A7C15, AX
+	VPBROADCASTQ AX, Z23
 	IDX0G
 
 passC:
@@ -478,7 +515,15 @@ passC:
 	KMOVB        AX, K6
 	VMOVDQU64    O_XS(DI)(BX*8), Z11
 	VPBROADCASTQ O_LRT(DI), Z7
+	CMPB         O_X64(DI)(DX*1), $0
+	JNE          t_mul64
+	VPMULDQ      Z7, Z11, Z6
+	JMP          t_mul
+
+t_mul64:
 	VPMULLQ      Z7, Z11, Z6
+
+t_mul:
 	VPBROADCASTQ O_DT(DI), Z8
 	CMPQ         O_HET(DI), $0
 	JEQ          t_sr

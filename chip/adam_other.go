@@ -5,7 +5,7 @@ package chip
 const hasAdamKernel = false
 
 func adamKernel(a *adamArgs) {
-	for i := range a.fail {
-		a.fail[i], a.failB[i] = 0xff, 0
+	for i := range a.ok {
+		a.ok[i], a.failB[i] = 0, 0
 	}
 }

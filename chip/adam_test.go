@@ -119,63 +119,147 @@ func TestAdamKernel(t *testing.T) {
 				theta[j] = p.theta.lo
 			}
 		}
-		sT, sM, sV := fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64())
-		idx0 := rng.Uint64() >> 20
-		m2, v2, th2 := append([]int64(nil), m...), append([]int64(nil), v...), append([]int64(nil), theta...)
-		wx1, wx2 := make([]int16, n), make([]int16, n)
-		for j := range wx1 {
-			wx1[j] = int16(rng.Uint32())
-			wx2[j] = wx1[j]
-		}
-		// Crossbar: w Q2.13 from w_mem Q2.29, stochastic.
-		sX := fixedpoint.Stream(rng.Uint64())
-		const dX = 16
-		wSat := sat{-1 << 15, 1<<15 - 1}
-		var c1, c2 [numCounted]fixedpoint.Counters
-		var t1, t2 uint64
-		den := make([]int64, n)
-		old := append([]int64(nil), theta...)
-		p.adamRow(theta, gs, m, v, den, idx0, sT, sM, sV, &c1, &t1)
-		for j := range theta {
-			if theta[j] != old[j] {
-				wx1[j] = int16(wSat.clamp((theta[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c1[cntW].Saturations))
-			}
-		}
-		var a adamArgs
-		p.args(&a, sT, sM, sV)
-		a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), dX, 64-dX, wSat.lo, wSat.hi, &wx2[0]
-		fail, failB := p.kernelRow(&a, th2, gs, m2, v2, idx0, &c2, &t2)
-		for g := range (n + 7) / 8 {
-			for fb := fail[g] | failB[g]; fb != 0; fb &= fb - 1 {
-				j := 8*g + bits.TrailingZeros8(fb)
-				declined[trial%2]++
-				w := th2[j]
-				if fail[g]&(1<<(j%8)) != 0 {
-					p.adamRow(th2[j:j+1], gs[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, sM, sV, &c2, &t2)
-				} else {
-					declinedB++
-					p.adamTheta(th2[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, &t2)
-				}
-				if th2[j] != w {
-					wx2[j] = int16(wSat.clamp((th2[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c2[cntW].Saturations))
-				}
-			}
-		}
+		dA, dB := checkKernelRow(t, fmt.Sprintf("trial %d (roundings %03b)", trial, he), &p, theta, gs, m, v, rng)
+		declined[trial%2] += dA + dB
+		declinedB += dB
 		lanes[trial%2] += n
-		for j := range n {
-			if m[j] != m2[j] || v[j] != v2[j] || theta[j] != th2[j] || wx1[j] != wx2[j] {
-				t.Fatalf("trial %d (roundings %03b), synapse %d of %d: kernel m %d v %d θ %d w %d, adamRow m %d v %d θ %d w %d",
-					trial, he, j, n, m2[j], v2[j], th2[j], wx2[j], m[j], v[j], theta[j], wx1[j])
-			}
-		}
-		if c1 != c2 || t1 != t2 {
-			t.Fatalf("trial %d: counters: kernel %v %d, adamRow %v %d", trial, c2, t2, c1, t1)
-		}
 	}
 	if declined[0] > lanes[0]/20 || declined[1] == 0 || declinedB == 0 {
 		t.Errorf("the kernel declined %d of %d ordinary synapses and %d of %d extreme ones", declined[0], lanes[0], declined[1], lanes[1])
 	}
 	t.Logf("the kernel declined %d of %d ordinary synapses and %d of %d extreme ones (%d after their moments)", declined[0], lanes[0], declined[1], lanes[1], declinedB)
+}
+
+// checkKernelRow runs the kernel (with adamRow and adamTheta on the lanes it declines,
+// and the crossbar write: w Q2.13 from w_mem Q2.29, stochastic) and adamRow on copies
+// of one row with random streams and failing the test on any difference of m, v, θ,
+// w or the counters; it returns the lanes declined before and after their moments.
+func checkKernelRow(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, rng *rand.Rand) (declinedA, declinedB int) {
+	t.Helper()
+	n := len(theta)
+	sT, sM, sV := fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64())
+	idx0 := rng.Uint64() >> 20
+	m2, v2, th2 := slices.Clone(m), slices.Clone(v), slices.Clone(theta)
+	wx1, wx2 := make([]int16, n), make([]int16, n)
+	for j := range wx1 {
+		wx1[j] = int16(rng.Uint32())
+		wx2[j] = wx1[j]
+	}
+	sX := fixedpoint.Stream(rng.Uint64())
+	const dX = 16
+	wSat := sat{-1 << 15, 1<<15 - 1}
+	var c1, c2 [numCounted]fixedpoint.Counters
+	var t1, t2 uint64
+	den := make([]int64, n)
+	old := slices.Clone(theta)
+	p.adamRow(theta, gs, m, v, den, idx0, sT, sM, sV, &c1, &t1)
+	for j := range theta {
+		if theta[j] != old[j] {
+			wx1[j] = int16(wSat.clamp((theta[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c1[cntW].Saturations))
+		}
+	}
+	var a adamArgs
+	p.args(&a, sT, sM, sV)
+	a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), dX, 64-dX, wSat.lo, wSat.hi, &wx2[0]
+	fail, failB := p.kernelRow(&a, th2, gs, m2, v2, idx0, &c2, &t2)
+	for g := range (n + 7) / 8 {
+		for fb := fail[g] | failB[g]; fb != 0; fb &= fb - 1 {
+			j := 8*g + bits.TrailingZeros8(fb)
+			w := th2[j]
+			if fail[g]&(1<<(j%8)) != 0 {
+				declinedA++
+				p.adamRow(th2[j:j+1], gs[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, sM, sV, &c2, &t2)
+			} else {
+				declinedB++
+				p.adamTheta(th2[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, &t2)
+			}
+			if th2[j] != w {
+				wx2[j] = int16(wSat.clamp((th2[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c2[cntW].Saturations))
+			}
+		}
+	}
+	for j := range n {
+		if m[j] != m2[j] || v[j] != v2[j] || theta[j] != th2[j] || wx1[j] != wx2[j] {
+			t.Fatalf("%s, synapse %d of %d: kernel m %d v %d θ %d w %d, adamRow m %d v %d θ %d w %d",
+				name, j, n, m2[j], v2[j], th2[j], wx2[j], m[j], v[j], theta[j], wx1[j])
+		}
+	}
+	if c1 != c2 || t1 != t2 {
+		t.Fatalf("%s: counters: kernel %v %d, adamRow %v %d", name, c2, t2, c1, t1)
+	}
+	return declinedA, declinedB
+}
+
+// TestAdamKernelProducts: the kernel's choices of multiply, each way of each bound,
+// against adamRow (bits and counters): g's product a shift (1/C a power of two:
+// C = 1, 2, 4, 256) or vpmullq (C = 3, 100); a1·(g − m) by vpmuldq (a1 < 2^31, |g − m|
+// ≤ 2^31 − 1; beyond, the lane is declined) or vpmullq (a1 = 2^31, β1 = 0); the θ
+// product by vpmuldq (lr_t < 2^31 and every ratio of the group within 2^31 − 1) or
+// vpmullq (a ratio of ±2^31 in the group, or lr_t ≥ 2^31). The ratio x is m itself
+// (k = 0, v = 1, ε_t = 0: den = 1), a1 = a2 = 0 keeping the moments where x is set.
+func TestAdamKernelProducts(t *testing.T) {
+	if !hasAdamKernel {
+		t.Skip("no AVX-512 DQ")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	const b31 = 1 << 31
+	for _, c := range []struct {
+		name string
+		C    int64
+		a1   int64 // 0: adamPlan's
+		lrt  int64
+		x    []int64 // ratios (a1 = 0, k = 0, v = 1) when set; else g − m
+		gm   []int64 // g − m targets when set
+	}{
+		{name: "1/C shift C=1", C: 1, lrt: 1 << 20},
+		{name: "1/C shift C=2", C: 2, lrt: 1 << 20},
+		{name: "1/C shift C=4", C: 4, lrt: 1 << 20},
+		{name: "1/C shift C=256", C: 256, lrt: 1 << 20},
+		{name: "1/C multiply C=3", C: 3, lrt: 1 << 20},
+		{name: "1/C multiply C=100", C: 100, lrt: 1 << 20},
+		{name: "a1 vpmuldq, g−m within", C: 1, lrt: 1 << 20, gm: []int64{b31 - 1, -(b31 - 1), b31 - 2, 0, 1, -1}},
+		{name: "a1 vpmuldq, g−m beyond (declined)", C: 1, lrt: 1 << 20, gm: []int64{b31, -b31, b31 + 1, -(b31 + 1)}},
+		{name: "a1 = 2^31 vpmullq", C: 1, a1: b31, lrt: 1 << 20, gm: []int64{b31 - 1, -b31, b31, 1 << 32}},
+		{name: "θ vpmuldq, |x| < 2^31", C: 1, lrt: 1<<31 - 1, x: []int64{b31 - 1, -(b31 - 1), 12345, -1}},
+		{name: "θ vpmuldq, lr_t = −2^31", C: 1, lrt: b31, x: []int64{b31 - 1, -(b31 - 1), 3}},
+		{name: "θ vpmullq, |x| = 2^31", C: 1, lrt: 1 << 20, x: []int64{b31, -b31, b31 + 1, 1 << 40}},
+		{name: "θ vpmullq, lr_t = 2^31 + 1", C: 1, lrt: b31 + 1, x: []int64{b31 - 1, -(b31 - 1), 5}},
+	} {
+		for he := range 8 {
+			p := adamPlan(c.C, he&1 != 0, he&2 != 0, he&4 != 0, c.lrt, 0)
+			if c.a1 != 0 {
+				p.a1, p.lim1 = c.a1, mulLimit(c.a1)
+			}
+			if c.x != nil {
+				p.a1, p.a2, p.lim1, p.lim2, p.k = 0, 0, mulLimit(0), mulLimit(0), 0
+				p.m = sat{-(1<<61 - 1), 1<<61 - 1}
+			}
+			if !p.adamVector() {
+				t.Fatalf("%s: plan outside the kernel's bounds", c.name)
+			}
+			for trial := range 20 {
+				n := 1 + rng.IntN(adamRowMax)
+				gs, m, v, theta := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+				for j := range n {
+					gs[j] = int64(rng.IntN(1<<24)) - 1<<23
+					m[j] = int64(rng.IntN(1<<16)) - 1<<15
+					v[j] = m[j]*m[j] + int64(rng.IntN(1<<20))
+					theta[j] = int64(rng.IntN(1<<29)) - 1<<28
+					switch {
+					case c.x != nil:
+						m[j], v[j] = c.x[rng.IntN(len(c.x))], 1
+						if rng.IntN(2) == 0 && trial%2 == 0 {
+							m[j] = int64(rng.IntN(1<<20)) - 1<<19 // groups with and without the edge
+						}
+					case c.gm != nil && rng.IntN(4) != 0:
+						// g = 0 (s = 0): m = −(g − m).
+						gs[j], m[j] = 0, max(p.m.lo, min(p.m.hi, -c.gm[rng.IntN(len(c.gm))]))
+					}
+				}
+				checkKernelRow(t, fmt.Sprintf("%s, roundings %03b, trial %d", c.name, he, trial), &p, theta, gs, m, v, rng)
+			}
+		}
+	}
 }
 
 // TestAdamKernelRatios: the kernel's ratio x = trunc(m·2^k / (⌊√v⌋ + ε_t)) (left in
