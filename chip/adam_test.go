@@ -578,3 +578,40 @@ func TestAdamKernelSwitches(t *testing.T) {
 		}
 	}
 }
+
+// AdamWeightsBench prepares c's weight learning for BenchmarkAdamChip: it returns run,
+// which forms the gradient and steps Adam (learnBlock: the vector kernel with its
+// crossbar write) on every plastic block of c once, restore, which puts back the
+// weights, moments and crossbar cells as they were when AdamWeightsBench was called
+// (so that repeated runs do not drift into saturation), and the number of weights.
+func AdamWeightsBench(c *Chip) (run, restore func(), weights int) {
+	type saved struct {
+		tl      *tile
+		b       *block
+		w, m, v []int64
+		x       []int16
+	}
+	var s []saved
+	for _, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			if b.plastic {
+				s = append(s, saved{tl, b, slices.Clone(b.wMem), slices.Clone(b.opt.m), slices.Clone(b.opt.v), slices.Clone(b.wX)})
+				weights += len(b.wMem)
+			}
+		}
+	}
+	run = func() {
+		for _, x := range s {
+			c.learnBlock(x.tl, x.b, 0, x.b.rows, x.b.ea, x.b.rb)
+		}
+	}
+	restore = func() {
+		for _, x := range s {
+			copy(x.b.wMem, x.w)
+			copy(x.b.opt.m, x.m)
+			copy(x.b.opt.v, x.v)
+			copy(x.b.wX, x.x)
+		}
+	}
+	return run, restore, weights
+}
