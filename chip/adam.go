@@ -50,7 +50,7 @@ type adamArgs struct {
 	// (the kernel's vector counters, summed by kernelRow).
 	sats [5][8]uint64
 
-	invSh int64 // 2968: log2 invC when invC is a power of two (g's product a shift), else −1
+	invSh int64 // 2968: log2 invC when invC is a power of two below 2^dG (then dG, halfG, dGbit are dG − invSh's: no product), else −1
 	a132  int64 // 2976: 1 when a1 fits 32 bits (a1·x by vpmuldq; lim1 ≤ 2^31 − 1)
 	dGbit int64 // 2984: 2^dG
 
@@ -97,12 +97,14 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 	if fits32(p.a1) && p.a1 != 0 {
 		lim1 = min(lim1, math.MaxInt32)
 	}
-	invSh := int64(-1)
-	if p.invC > 0 && p.invC&(p.invC-1) == 0 {
-		invSh = int64(bits.TrailingZeros64(uint64(p.invC)))
+	// g = rhe(invC·s, dG): when invC = 2^sh, sh < dG, it is rhe(s, dG − sh), the same
+	// bits (the sum's low sh bits are 0 and cannot carry).
+	invSh, dG := int64(-1), p.dG
+	if sh := bits.TrailingZeros64(uint64(p.invC)); p.invC > 0 && p.invC&(p.invC-1) == 0 && sh < dG {
+		invSh, dG = int64(sh), dG-sh
 	}
 	*a = adamArgs{
-		invC: p.invC, limG: p.limG, limG2: int64(2 * uint64(p.limG)), dG: int64(p.dG), halfG: 1<<(p.dG-1) - 1, gLo: p.grad.lo, gHi: p.grad.hi,
+		invC: p.invC, limG: p.limG, limG2: int64(2 * uint64(p.limG)), dG: int64(dG), halfG: 1<<(dG-1) - 1, gLo: p.grad.lo, gHi: p.grad.hi,
 		a1: p.a1, lim1: lim1, lim12: int64(2 * uint64(lim1)), dM: int64(p.dM), halfM: 1<<(p.dM-1) - 1, srM: int64(64 - p.dM), heM: b2i(p.heM), mLo: p.m.lo, mHi: p.m.hi,
 		a2: p.a2, lim2: p.lim2, nlim2: -p.lim2, dV: int64(p.dV), halfV: 1<<(p.dV-1) - 1, srV: int64(64 - p.dV), heV: b2i(p.heV), sV: int64(p.sV), vLo: p.v.lo, vHi: p.v.hi,
 		epsT: p.epsT, k: int64(p.k),
@@ -111,7 +113,7 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 		lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7},
 		vSh:   int64(max(p.dV-32, 32-p.dV)),
 		g32:   b2i(p.grad.lo >= math.MinInt32 && p.grad.hi <= math.MaxInt32),
-		invSh: invSh, a132: b2i(fits32(p.a1)), dGbit: 1 << p.dG,
+		invSh: invSh, a132: b2i(fits32(p.a1)), dGbit: 1 << dG,
 	}
 }
 

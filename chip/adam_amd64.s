@@ -125,14 +125,32 @@
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
+	MIX2(z, t); \
+	VPSRLQ  $31, z, t; \
+	VPXORQ  t, z, z
+
+// MIX2 is MIX without its last step, z ^= z >> 31, which a draw shifted right by sr ≥ 33
+// does not need: (z ^ z>>31) >> sr = z >> sr, z >> (31 + sr) being 0.
+#define MIX2(z, t) \
 	VPSRLQ  $30, z, t; \
 	VPXORQ  t, z, z; \
 	VPMULLQ Z24, z, z; \
 	VPSRLQ  $27, z, t; \
 	VPXORQ  t, z, z; \
-	VPMULLQ Z25, z, z; \
-	VPSRLQ  $31, z, t; \
-	VPXORQ  t, z, z
+	VPMULLQ Z25, z, z
+
+// DRAW sets z to the draw of stream base off_s (Z5 the lanes' idx·γ) shifted right by
+// off_sr = 64 − d: the stochastic rounding's increment (t, r scratch).
+#define DRAW(off_s, off_sr, z, t) \
+	VPBROADCASTQ off_s(DI), z; \
+	VPADDQ       Z5, z, z; \
+	MIX2(z, t); \
+	CMPQ         off_sr(DI), $33; \
+	JGE          3(PC); \
+	VPSRLQ       $31, z, t; \
+	VPXORQ       t, z, z; \
+	VPBROADCASTQ off_sr(DI), t; \
+	VPSRLVQ      t, z, z
 
 // QMULD sets p = q·d mod 2^64 for d = Z7 < 2^32 (Z14 scratch): two 32-bit multiplies,
 // whose latency is a third of vpmullq's.
@@ -175,9 +193,6 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ O_V(DI), R11
 	VPXORQ       Z27, Z27, Z27
 	VPBROADCASTQ O_INVC(DI), Z16
-	CMPQ         O_INVSH(DI), $0
-	JLT          2(PC)
-	VPBROADCASTQ O_INVSH(DI), Z16
 	VPBROADCASTQ O_LIMG(DI), Z17
 	VPBROADCASTQ O_LIMG2(DI), Z18
 	VPBROADCASTQ O_DG(DI), Z19
@@ -205,8 +220,10 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	// moments. K4 collects the lanes within the row and the 64-bit bounds (|s| ≤ limG,
 	// |g − m| ≤ lim1, each as one unsigned compare: |x| ≤ l ⟺ x + l ≤ 2l unsigned),
 	// stored in ok; Z4, Z14, Z15 count the saturations of g, m, v per lane. Z16 holds
-	// invC, or log2 invC when it is a power of two (invSh ≥ 0: the product a shift),
-	// Z17, Z18 limG and 2·limG, Z29 2^dG, Z30 2^(dG−1) − 1.
+	// invC; when invC = 2^sh with sh < dG (invSh ≥ 0), g = rhe(s·2^sh, dG) =
+	// rhe(s, dG − sh) (the same sum's carries: optPlan.args sets dG, halfG, dGbit to
+	// dG − sh's) and nothing is multiplied. Z17, Z18 limG and 2·limG, Z29 2^dG, Z30
+	// 2^(dG−1) − 1.
 passA:
 	CMPQ BX, CX
 	JGE  passB0
@@ -220,17 +237,13 @@ sPos:
 	VPADDQ      Z17, Z0, Z6
 	VPCMPUQ     $2, Z18, Z6, K3, K4
 	CMPQ        O_INVSH(DI), $0
-	JLT         g_mul
-	VPSLLVQ     Z16, Z0, Z1
-	JMP         g_rhe
-
-g_mul:
-	VPMULLQ     Z16, Z0, Z1
+	JGE         g_rhe
+	VPMULLQ     Z16, Z0, Z0
 
 	// rhe: x + 2^(dG−1) − 1 + bit dG of x, shifted.
 g_rhe:
-	VPTESTMQ    Z29, Z1, K1
-	VPADDQ      Z30, Z1, Z1
+	VPTESTMQ    Z29, Z0, K1
+	VPADDQ      Z30, Z0, Z1
 	VPADDQ      Z22, Z1, K1, Z1
 	VPSRAVQ     Z19, Z1, Z1
 	VPMINSQ     Z21, Z1, Z12
@@ -271,11 +284,7 @@ m_mul:
 	JMP          m_inc
 
 m_sr:
-	VPBROADCASTQ O_SM(DI), Z9
-	VPADDQ       Z5, Z9, Z9
-	MIX(Z9, Z11)
-	VPBROADCASTQ O_SRM(DI), Z10
-	VPSRLVQ      Z10, Z9, Z9
+	DRAW(O_SM, O_SRM, Z9, Z11)
 
 m_inc:
 	VPADDQ       Z9, Z6, Z6
@@ -304,9 +313,17 @@ gg64:
 	VPMULLQ      Z12, Z12, Z6
 
 gg:
+	CMPQ         O_SV(DI), $0
+	JNE          v_sh
+	VPSUBQ       Z3, Z6, Z6
+	JMP          v_x
+
+v_sh:
 	VPBROADCASTQ O_SV(DI), Z7
 	VPSLLVQ      Z7, Z3, Z7
 	VPSUBQ       Z7, Z6, Z6
+
+v_x:
 	VPBROADCASTQ O_A2(DI), Z7
 	VPSRAQ       $32, Z6, Z12
 	VPMULDQ      Z7, Z12, Z12
@@ -323,11 +340,7 @@ gg:
 	JMP          v_inc
 
 v_sr:
-	VPBROADCASTQ O_SV2(DI), Z9
-	VPADDQ       Z5, Z9, Z9
-	MIX(Z9, Z11)
-	VPBROADCASTQ O_SRV(DI), Z10
-	VPSRLVQ      Z10, Z9, Z9
+	DRAW(O_SV2, O_SRV, Z9, Z11)
 
 v_inc:
 	VPADDQ       Z9, Z13, Z13
@@ -534,11 +547,7 @@ t_mul:
 	JMP          t_inc
 
 t_sr:
-	VPBROADCASTQ O_ST(DI), Z9
-	VPADDQ       Z5, Z9, Z9
-	MIX(Z9, Z11)
-	VPBROADCASTQ O_SRT(DI), Z10
-	VPSRLVQ      Z10, Z9, Z9
+	DRAW(O_ST, O_SRT, Z9, Z11)
 
 t_inc:
 	VPADDQ       Z9, Z6, Z6
@@ -560,11 +569,7 @@ t_inc:
 	VPCMPQ       $4, Z4, Z12, K6, K1
 	KORTESTB     K1, K1
 	JEQ          nextC
-	VPBROADCASTQ O_SX(DI), Z9
-	VPADDQ       Z5, Z9, Z9
-	MIX(Z9, Z11)
-	VPBROADCASTQ O_SRX(DI), Z10
-	VPSRLVQ      Z10, Z9, Z9
+	DRAW(O_SX, O_SRX, Z9, Z11)
 	VPADDQ       Z12, Z9, Z9
 	VPBROADCASTQ O_DX(DI), Z10
 	VPSRAVQ      Z10, Z9, Z9

@@ -119,7 +119,7 @@ func TestAdamKernel(t *testing.T) {
 				theta[j] = p.theta.lo
 			}
 		}
-		dA, dB := checkKernelRow(t, fmt.Sprintf("trial %d (roundings %03b)", trial, he), &p, theta, gs, m, v, rng)
+		dA, dB := checkKernelRow(t, fmt.Sprintf("trial %d (roundings %03b)", trial, he), &p, theta, gs, m, v, 16, rng)
 		declined[trial%2] += dA + dB
 		declinedB += dB
 		lanes[trial%2] += n
@@ -134,19 +134,23 @@ func TestAdamKernel(t *testing.T) {
 // and the crossbar write: w Q2.13 from w_mem Q2.29, stochastic) and adamRow on copies
 // of one row with random streams and failing the test on any difference of m, v, θ,
 // w or the counters; it returns the lanes declined before and after their moments.
-func checkKernelRow(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, rng *rand.Rand) (declinedA, declinedB int) {
+func checkKernelRow(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, rng *rand.Rand) (declinedA, declinedB int) {
+	t.Helper()
+	sT, sM, sV := fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64())
+	return checkKernelStreams(t, name, p, theta, gs, m, v, dX, rng.Uint64()>>20, sT, sM, sV, fixedpoint.Stream(rng.Uint64()))
+}
+
+// checkKernelStreams is checkKernelRow with the declared index of the first synapse
+// and the streams given.
+func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, idx0 uint64, sT, sM, sV, sX fixedpoint.Stream) (declinedA, declinedB int) {
 	t.Helper()
 	n := len(theta)
-	sT, sM, sV := fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64())
-	idx0 := rng.Uint64() >> 20
 	m2, v2, th2 := slices.Clone(m), slices.Clone(v), slices.Clone(theta)
 	wx1, wx2 := make([]int16, n), make([]int16, n)
 	for j := range wx1 {
-		wx1[j] = int16(rng.Uint32())
+		wx1[j] = int16(j * 977)
 		wx2[j] = wx1[j]
 	}
-	sX := fixedpoint.Stream(rng.Uint64())
-	const dX = 16
 	wSat := sat{-1 << 15, 1<<15 - 1}
 	var c1, c2 [numCounted]fixedpoint.Counters
 	var t1, t2 uint64
@@ -160,7 +164,7 @@ func checkKernelRow(t *testing.T, name string, p *optPlan, theta, gs, m, v []int
 	}
 	var a adamArgs
 	p.args(&a, sT, sM, sV)
-	a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), dX, 64-dX, wSat.lo, wSat.hi, &wx2[0]
+	a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), int64(dX), int64(64-dX), wSat.lo, wSat.hi, &wx2[0]
 	fail, failB := p.kernelRow(&a, th2, gs, m2, v2, idx0, &c2, &t2)
 	for g := range (n + 7) / 8 {
 		for fb := fail[g] | failB[g]; fb != 0; fb &= fb - 1 {
@@ -190,9 +194,11 @@ func checkKernelRow(t *testing.T, name string, p *optPlan, theta, gs, m, v []int
 	return declinedA, declinedB
 }
 
-// TestAdamKernelProducts: the kernel's choices of multiply, each way of each bound,
-// against adamRow (bits and counters): g's product a shift (1/C a power of two:
-// C = 1, 2, 4, 256) or vpmullq (C = 3, 100); a1·(g − m) by vpmuldq (a1 < 2^31, |g − m|
+// TestAdamKernelProducts: the kernel's choices of multiply and draw, each way of each
+// bound, against adamRow (bits and counters): g's product left out (1/C = 2^sh, sh <
+// dG: C = 1, 2, 4, 256, and sh = dG − 1) or vpmullq (C = 3, 100, and sh = dG); the
+// draws' last mixing step left out (a shift of 64 − d ≥ 33: d = 31 for m, v, θ and the
+// crossbar) or not (d = 32); a1·(g − m) by vpmuldq (a1 < 2^31, |g − m|
 // ≤ 2^31 − 1; beyond, the lane is declined) or vpmullq (a1 = 2^31, β1 = 0); the θ
 // product by vpmuldq (lr_t < 2^31 and every ratio of the group within 2^31 − 1) or
 // vpmullq (a ratio of ±2^31 in the group, or lr_t ≥ 2^31). The ratio x is m itself
@@ -210,7 +216,13 @@ func TestAdamKernelProducts(t *testing.T) {
 		lrt  int64
 		x    []int64 // ratios (a1 = 0, k = 0, v = 1) when set; else g − m
 		gm   []int64 // g − m targets when set
+		dG   int     // g's shift when set (C = 1: 1/C = 2^31)
+		d    int     // dM, dV, dT and the crossbar's shift when set
 	}{
+		{name: "1/C shift, dG = 32", C: 1, lrt: 1 << 20, dG: 32},
+		{name: "1/C multiply, dG = 31", C: 1, lrt: 1 << 20, dG: 31},
+		{name: "draws without the last step, d = 31", C: 1, lrt: 1 << 12, d: 31},
+		{name: "draws with the last step, d = 32", C: 1, lrt: 1 << 12, d: 32},
 		{name: "1/C shift C=1", C: 1, lrt: 1 << 20},
 		{name: "1/C shift C=2", C: 2, lrt: 1 << 20},
 		{name: "1/C shift C=4", C: 4, lrt: 1 << 20},
@@ -234,6 +246,13 @@ func TestAdamKernelProducts(t *testing.T) {
 				p.a1, p.a2, p.lim1, p.lim2, p.k = 0, 0, mulLimit(0), mulLimit(0), 0
 				p.m = sat{-(1<<61 - 1), 1<<61 - 1}
 			}
+			dX := 16
+			if c.dG != 0 {
+				p.dG = c.dG
+			}
+			if c.d != 0 {
+				p.dM, p.dV, p.dT, dX = c.d, c.d, c.d, c.d
+			}
 			if !p.adamVector() {
 				t.Fatalf("%s: plan outside the kernel's bounds", c.name)
 			}
@@ -256,7 +275,55 @@ func TestAdamKernelProducts(t *testing.T) {
 						gs[j], m[j] = 0, max(p.m.lo, min(p.m.hi, -c.gm[rng.IntN(len(c.gm))]))
 					}
 				}
-				checkKernelRow(t, fmt.Sprintf("%s, roundings %03b, trial %d", c.name, he, trial), &p, theta, gs, m, v, rng)
+				checkKernelRow(t, fmt.Sprintf("%s, roundings %03b, trial %d", c.name, he, trial), &p, theta, gs, m, v, dX, rng)
+			}
+		}
+	}
+}
+
+// TestAdamKernelDraws: the stochastic draws of m, v and θ to their last bit, for d =
+// 31 (the draw's last mixing step left out: a shift of 64 − d = 33), 32 and 33 (kept).
+// A random row would almost never show a wrong low bit of a draw (it changes the
+// rounding when the product's low d bits are within it of 2^d), so each lane's operand
+// is the negated draw itself: the rounding carries exactly when the kernel's draw is at
+// least the true one. m and v: g = 0, a1 = a2 = 1, m = inc_m, v = inc_v (the operands
+// g − m = −inc_m, g² − v = −inc_v); θ: a1 = a2 = 0, k = 0, v = 1, ε_t = 0, −lr_t = 1, so
+// that the ratio is m = −inc_θ.
+func TestAdamKernelDraws(t *testing.T) {
+	if !hasAdamKernel {
+		t.Skip("no AVX-512 DQ")
+	}
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, d := range []int{31, 32, 33} {
+		for _, target := range []string{"moments", "theta"} {
+			p := adamPlan(1, false, false, false, 0, 0)
+			p.dM, p.dV, p.dT = d, d, d
+			p.m = sat{-(1 << 36), 1 << 36}
+			p.v = sat{0, 1<<62 - 1}
+			p.a1, p.a2, p.lrt = 1, 1, 1
+			if target == "theta" {
+				p.a1, p.a2, p.k = 0, 0, 0
+			}
+			p.lim1, p.lim2, p.limT = mulLimit(p.a1), mulLimit(p.a2), mulLimit(p.lrt)
+			if !p.adamVector() {
+				t.Fatalf("d = %d: plan outside the kernel's bounds", d)
+			}
+			for trial := range 20 {
+				n := adamRowMax
+				sT, sM, sV, sX := fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64())
+				idx0 := rng.Uint64() >> 20
+				gs, m, v, theta := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+				for j := range n {
+					idx := idx0 + uint64(j)
+					theta[j] = int64(rng.IntN(1<<20)) - 1<<19
+					if target == "moments" {
+						m[j] = int64(sM.Draw(idx) >> (64 - d))
+						v[j] = int64(sV.Draw(idx) >> (64 - d))
+						continue
+					}
+					m[j], v[j] = -int64(sT.Draw(idx)>>(64-d)), 1
+				}
+				checkKernelStreams(t, fmt.Sprintf("d = %d, %s, trial %d", d, target, trial), &p, theta, gs, m, v, 16, idx0, sT, sM, sV, sX)
 			}
 		}
 	}
