@@ -10,14 +10,16 @@
 // throughput limited the kernel:
 //   - ⌊√v⌋, v < 2^62: s ≈ √max(v, 1) by vrsqrt14pd (relative error < 2^−14) and two
 //     Goldschmidt steps (g = v·y, h = y/2; r = 1/2 − g·h; g += g·r; h += h·r), each
-//     squaring the relative error, so s is within 2^−45·√v < 2^−14 of √v; then
-//     r = trunc(s) is ⌊√v⌋ ± 1 at most (|s − √v| < 1), and ⌊√v⌋ = r − [r² > v] +
-//     [(r+1)² ≤ v] (r ≤ 2^31: the squares by vpmuludq). v = 0 takes s ≈ 1: r ∈ {0, 1},
-//     both fixed to 0. When every lane of the group has v < 2^52 one Goldschmidt step
-//     suffices: it leaves s = √v·(1 − 3e²/2 − e³/2) with e the estimate's error, times
-//     roundings of at most 2^−52 (fl(v) is exact, v < 2^53), a relative error below
-//     1.51·2^−28, so |s − √v| < 1.51·2^−28·2^26 < 0.38 and r is again ⌊√v⌋ ± 1 at
-//     most (TestAdamKernelSwitches: squares and their neighbours each side of 2^52).
+//     squaring the relative error, so s is within 2^−45·√v < 2^−14 of √v. When every
+//     lane of the group has v < 2^52 one Goldschmidt step suffices: it leaves s =
+//     √v·(1 − 3e²/2 − e³/2) with e the estimate's error, times roundings of at most
+//     2^−52 (fl(v) is exact, v < 2^53), a relative error below 1.51·2^−28, so |s − √v|
+//     < 1.51·2^−28·2^26 < 0.38 (TestAdamKernelSwitches: squares and their neighbours
+//     each side of 2^52). Either way |s − √v| < 0.38, and the last step forms s − 1/2
+//     = (g − 1/2) + g·r directly (g − 1/2 is exact, the fused step rounds once), which
+//     lies in (⌊√v⌋ − 0.88, ⌊√v⌋ + 0.88) and above 0.12: r' = trunc(s − 1/2) is ⌊√v⌋
+//     or ⌊√v⌋ − 1, and ⌊√v⌋ = r' + [(r' + 1)² ≤ v] (r' < 2^31: the square by vpmuludq).
+//     v = 0 takes s ≈ 1: r' = 0, kept.
 //   - q = ⌊a/d⌋ for a = |m·2^k| < 2^62, 0 < d < 2^32, with ρ ≈ 1/d by vrcp14pd
 //     (relative error < 2^−14) and two Newton steps (e = 1 − d·ρ; ρ += ρ·e, fused):
 //     relative error below 2^−52. q0 = trunc(fl(fl(a)·ρ)) is within 2^11 of q (three
@@ -410,19 +412,23 @@ passB:
 	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
 	VMOVDQU64.Z  (R11)(BX*8), K4, Z3
 
-	// ⌊√v⌋: y ≈ 1/√max(v, 1), g = v·y, h = y/2, r = 1/2 − g·h, g += g·r (one
-	// Goldschmidt step, v < 2^52 in every lane), or two steps.
-	VCVTQQ2PD    Z3, Z6
-	VMAXPD       Z29, Z6, Z6
+	// ⌊√v⌋: y ≈ 1/√max(v, 1), g = v·y, h = y/2, r = 1/2 − g·h, s = g + g·r (one
+	// Goldschmidt step, v < 2^52 in every lane), or two steps; formed as s − 1/2 =
+	// (g − 1/2) + g·r. |s − √v| < 0.38, so r' = trunc(s − 1/2) (s − 1/2 > 0.12) is
+	// ⌊√v⌋ or ⌊√v⌋ − 1, and ⌊√v⌋ = r' + [(r' + 1)² ≤ v] (v = 0 as v = 1: r' = 0, fixed
+	// to 0 by the test).
+	VPMAXSQ      Z22, Z3, Z6
+	VCVTQQ2PD    Z6, Z6
 	VRSQRT14PD   Z6, Z14
 	VMULPD       Z14, Z6, Z15
 	VMULPD       Z30, Z14, Z14
 	VMOVAPD      Z30, Z9
 	VFNMADD231PD Z14, Z15, Z9
+	VSUBPD       Z30, Z15, Z13
 	VPCMPGTQ     Z18, Z3, K1
 	KORTESTB     K1, K1
 	JNE          sqrt2
-	VFMADD231PD  Z9, Z15, Z15
+	VFMADD231PD  Z9, Z15, Z13
 	JMP          sqrt_fix
 
 sqrt2:
@@ -430,20 +436,18 @@ sqrt2:
 	VFMADD231PD  Z9, Z14, Z14
 	VMOVAPD      Z30, Z9
 	VFNMADD231PD Z14, Z15, Z9
-	VFMADD231PD  Z9, Z15, Z15
+	VSUBPD       Z30, Z15, Z13
+	VFMADD231PD  Z9, Z15, Z13
 
 sqrt_fix:
-	VCVTTPD2QQ   Z15, Z6
+	VCVTTPD2QQ   Z13, Z6
 	VPADDQ       Z22, Z6, Z7
-	VPMULUDQ     Z6, Z6, Z8
 	VPMULUDQ     Z7, Z7, Z7
-	VPCMPGTQ     Z3, Z8, K1
 	VPCMPQ       $2, Z3, Z7, K2
-	VPSUBQ       Z22, Z6, K1, Z6
+	VPADDQ       Z16, Z6, Z6
 	VPADDQ       Z22, Z6, K2, Z6
 
 	// den = ⌊√v⌋ + ε_t; K6 the stored lanes with den > 0, d = max(den, 1) (Z7).
-	VPADDQ       Z16, Z6, Z6
 	VPCMPGTQ     Z27, Z6, K4, K6
 	VPMAXSQ      Z22, Z6, Z7
 
