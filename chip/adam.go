@@ -10,7 +10,7 @@ import (
 // adamArgs is what the vector Adam kernel (adam_amd64.s) reads: a row of synapses and
 // the optimizer's constants for one learning step, with the derived values the kernel
 // would otherwise recompute (negated bounds, rounding halves, shift complements). The
-// layout is fixed: the assembly addresses fields by offset (TestAdamArgsLayout).
+// layout is fixed: the assembly addresses fields by offset (TestKernelArgsLayout).
 type adamArgs struct {
 	theta, gs, m, v *int64 // 0, 8, 16, 24
 	n               int64  // 32: synapses in the row

@@ -183,9 +183,11 @@
 	VPMULLQ      Z23, Z5, Z5
 
 // func adamKernel(a *adamArgs)
-// Registers: DI args, BX first synapse of the group, CX n, R8–R11 θ, gs, m, v;
-// K3 the group's lanes within the row; Z5 idx·γ, Z16–Z21 gradient constants, Z22
-// ones, Z23 γ, Z24–Z25 mix multipliers, Z26 lanes, Z27 zero, Z28 8γ, Z29 1.0, Z30 0.5, Z31 2^48.
+// Registers: DI args, BX first synapse of the group, CX n, DX BX/8, R8–R11 θ, gs, m,
+// v; K3 the group's lanes within the row (pass A); Z5 idx·γ, Z22 ones, Z23 γ, Z24–Z25
+// mix multipliers, Z26 lanes, Z27 zero, Z28 8γ throughout; Z16–Z21, Z29–Z31 each
+// pass's constants (listed at its start); pass A's and C's saturation counts in Z4,
+// Z14, Z15 and Z0, Z1.
 TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), DI
 	MOVQ O_N(DI), CX
@@ -402,7 +404,8 @@ passB0:
 
 	// Z16 ε_t, Z17 k, Z18 2^52 − 1 (the bound of the one-step root), Z19 2^27 (of the
 	// one-step quotient), Z20 the bound of |x| (limT), Z21 the largest |x| pass C
-	// multiplies by vpmuldq (2^31 − 1 when lr_t fits 32 bits, else −1: none).
+	// multiplies by vpmuldq (2^31 − 1 when lr_t fits 32 bits, else −1: none), Z29
+	// 1.0, Z30 0.5, Z31 2^48.
 passB:
 	CMPQ BX, CX
 	JGE  passC0
