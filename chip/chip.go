@@ -64,6 +64,11 @@ type Chip struct {
 	// learnPhase is the index of phaseLearn in phases (parts > 1), else −1: Step skips
 	// it while weights do not learn (every item would return at once).
 	learnPhase int
+	// nPhases, when not nil, are the phases of the neuron split (parts > 1 and fewer
+	// than splitContexts contexts per part): each runs over the parts, part p taking
+	// the neurons pop.nSplit[p] … of every population and the block rows that feed
+	// them (see step.go). Step takes them while weights learn, else phases.
+	nPhases []func(p int)
 
 	probes *probeSet
 
@@ -199,6 +204,9 @@ type pop struct {
 	// added up by phaseCommit.
 	bSumP, tSumP [][]int64
 	bOpt, tOpt   moments
+	// nSplit: the neuron split's parts, part p holding neurons nSplit[p] … nSplit[p+1]−1
+	// (Chip.nPhases; nil without it).
+	nSplit []int
 }
 
 // proj is a projection's runtime state.
@@ -230,6 +238,9 @@ type block struct {
 	ea, rb     []int16 // C × rows errors and C × cols rates gathered for the gradient
 	// eaP, rbP are parts 1…'s ea and rb (parts > 1): each part gathers its own rows.
 	eaP, rbP [][]int16
+	// bwdP are parts 1…'s transposed partial sums over their rows (the neuron split;
+	// part 0's are bwd, to which the commit adds them).
+	bwdP [][]int32
 }
 
 // moments is an optimizer's state for one parameter array: the first moment or
@@ -243,6 +254,9 @@ type tile struct {
 	runs   []run
 	cnt    [numCounted]fixedpoint.Counters
 	stats  tileStats
+	// tauChanged: per run, the neuron split's part changed a τm of it this step
+	// (mergeParts counts the run's divisions once, as one part would).
+	tauChanged []bool
 }
 
 // run is a range of consecutive neurons of one population living on one tile.
@@ -385,7 +399,92 @@ func (c *Chip) setParts(n int) {
 	}
 	c.phases = append(c.phases, c.phaseCommit)
 	c.split = append(c.split, byCtx)
+	c.setNeuronSplit(c.parts > 1 && !byCtx && !c.fwdByBlock)
 }
+
+// setNeuronSplit sets up (on) or drops the neuron split (Chip.nPhases). The
+// populations' neurons, in program order, are cut into P consecutive stretches of
+// even load, a neuron weighing the synapses of its rows in the blocks that feed it
+// (their learning is most of a step) plus neuronWeight: so each part holds whole
+// populations and blocks but at its ends (fewer, longer calls than halving every
+// population), and each block's weights stay in one core's caches.
+func (c *Chip) setNeuronSplit(on bool) {
+	c.nPhases = nil
+	for _, q := range c.pops {
+		q.nSplit = nil
+	}
+	for _, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			b.bwdP = nil
+		}
+	}
+	if !on {
+		return
+	}
+	P := c.parts
+	c.nPhases = []func(int){c.nPhaseNeurons, c.nPhaseLearn, c.nPhaseCommit}
+	costs := make([][]int, len(c.pops))
+	tot := 0
+	for qi, q := range c.pops {
+		if q.role == RoleInput {
+			continue
+		}
+		cost := make([]int, q.size)
+		for i := range cost {
+			cost[i] = neuronWeight
+		}
+		for _, x := range q.in {
+			for _, b := range x.blocks {
+				for i := b.row0; i < b.row0+b.rows; i++ {
+					cost[i] += b.cols
+				}
+			}
+		}
+		for _, w := range cost {
+			tot += w
+		}
+		costs[qi] = cost
+	}
+	// Part p takes the next neuron while that leaves its load nearer its share of
+	// what is left (rem over the parts p…P−1) than without it.
+	p, load, rem := 0, 0, tot
+	for qi, q := range c.pops {
+		if q.role == RoleInput {
+			continue
+		}
+		q.nSplit = make([]int, P+1) // parts before p: empty here
+		for i, w := range costs[qi] {
+			for p < P-1 && 2*(load+w) > 2*rem/(P-p)+w {
+				rem -= load
+				load = 0
+				p++
+				q.nSplit[p] = i
+			}
+			load += w
+		}
+		for pp := p + 1; pp <= P; pp++ {
+			q.nSplit[pp] = q.size
+		}
+	}
+	for _, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			if b.p.backward {
+				for range P - 1 {
+					b.bwdP = append(b.bwdP, make([]int32, len(b.bwd)))
+				}
+			}
+		}
+	}
+	for t, tl := range c.tiles {
+		tl.tauChanged = make([]bool, len(tl.runs))
+		for _, sh := range c.shadow {
+			sh[t].tauChanged = make([]bool, len(tl.runs))
+		}
+	}
+}
+
+// neuronWeight is what a neuron's own work weighs in the neuron split, in synapses.
+const neuronWeight = 8
 
 // splitContexts is the fewest contexts per part for which the phases that split the
 // contexts (forward, neurons, error bus, backward, commit) are handed to the pool: at
@@ -405,7 +504,8 @@ func (c *Chip) item(i int) (*tile, int) {
 // span returns part p of P of [0, n): [n·p/P, n·(p+1)/P).
 func span(n, p, P int) (int, int) { return n * p / P, n * (p + 1) / P }
 
-// mergeParts adds the parts' counters into their tiles' and clears them.
+// mergeParts adds the parts' counters into their tiles' and clears them; with the
+// neuron split, it counts the divisions of every run whose τm changed in any part.
 func (c *Chip) mergeParts() {
 	for _, sh := range c.shadow {
 		for t, s := range sh {
@@ -413,6 +513,22 @@ func (c *Chip) mergeParts() {
 				c.tiles[t].cnt[j].Add(s.cnt[j])
 			}
 			s.cnt = [numCounted]fixedpoint.Counters{}
+		}
+	}
+	if c.nPhases == nil {
+		return
+	}
+	for t, tl := range c.tiles {
+		for ri, r := range tl.runs {
+			changed := tl.tauChanged[ri]
+			tl.tauChanged[ri] = false
+			for _, sh := range c.shadow {
+				changed = changed || sh[t].tauChanged[ri]
+				sh[t].tauChanged[ri] = false
+			}
+			if changed {
+				tl.stats.divides += uint64(4 * (r.hi - r.lo))
+			}
 		}
 	}
 }

@@ -117,96 +117,107 @@ func (c *Chip) phaseErrBus(i int) {
 	if k0 == k1 {
 		return
 	}
-	f := &c.f
-	cnt := &tl.cnt[cntErrBus]
 	learnT := c.learnOn && c.prog.Learning.TauM.On
 	for _, r := range tl.runs {
 		q := r.p
 		if q.role == RoleInput {
 			continue
 		}
-		s := q.busShift
-		frac := f.errBus.Format.Frac + s
-		sr := f.errBus.Rounding == fixedpoint.Stochastic && s > 0
-		key := streamKey(f.errBus.Name, q.idx)
-		// Saturating stochastic or half-even rounding by a shift of 0…62 is inlined
-		// (Var.Rescale's bits: (x + draw>>(64−s))>>s, rhe), or runs in busKernel;
-		// other policies take Rescale.
-		inline := f.errBus.Overflow == fixedpoint.Saturate && s <= 62 && !c.reference &&
-			(sr || s == 0 || f.errBus.Rounding == fixedpoint.HalfEven)
-		bus16 := rangeOf(f.errBus)
-		n := r.hi - r.lo
-		var tsum []int64
+		var ts []int64
 		if learnT {
-			tsum = q.tSumP[p][r.lo:r.hi]
-			clear(tsum)
+			ts = q.tSumP[p]
 		}
-		var ba busArgs
-		kernel := inline && useNeuronKernel && n > 0
-		if kernel {
-			ba = busArgs{n: int64(n), idx0: int64(r.lo), shift: int64(s), srShift: int64(64 - s),
-				lo: bus16.lo, hi: bus16.hi, lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7}}
-			switch {
-			case sr:
-				ba.mode = busSR
-			case s == 0:
-				ba.mode = busSat
-			default:
-				ba.mode, ba.h = busHE, 1<<(s-1)-1
-			}
-			if tsum != nil {
-				ba.tsum = &tsum[0]
-			}
-		}
-		var sats uint64
-		for k := k0; k < k1; k++ {
-			var st fixedpoint.Stream
-			if sr {
-				st = fixedpoint.NewStream(c.seed, key, uint64(k), c.steps)
-			}
-			off := k * q.size
-			eb, bus := q.eb[off+r.lo:off+r.hi], q.errBus[off+r.lo:off+r.hi]
-			bus = bus[:len(eb)]
-			du := q.du[off+r.lo : off+r.hi]
-			if kernel {
-				ba.eb, ba.bus, ba.du, ba.base = &eb[0], &bus[0], &du[0], uint64(st)
-				busKernel(&ba)
-				continue
-			}
-			switch {
-			case inline && sr:
-				us, top := uint(s), uint(64-s)
-				for j, e := range eb {
-					bus[j] = int16(bus16.clamp((e+int64(st.Draw(uint64(r.lo+j))>>top))>>us, &sats))
-				}
-			case inline && s == 0:
-				for j, e := range eb {
-					bus[j] = int16(bus16.clamp(e, &sats))
-				}
-			case inline:
-				us := uint(s)
-				for j, e := range eb {
-					bus[j] = int16(bus16.clamp(rhe(e, us), &sats))
-				}
-			default:
-				for j, e := range eb {
-					var d uint64
-					if sr {
-						d = st.Draw(uint64(r.lo + j))
-					}
-					bus[j] = int16(f.errBus.Rescale(e, frac, d, cnt))
-				}
-			}
-			if tsum != nil {
-				du = du[:len(bus)]
-				tsum = tsum[:len(bus)]
-				for j, b := range bus {
-					tsum[j] += int64(b) * du[j]
-				}
-			}
-		}
-		cnt.Saturations += sats + ba.sats
+		c.errBusRun(tl, q, r.lo, r.hi, k0, k1, ts)
 	}
+}
+
+// errBusRun rounds ĕ of neurons lo…hi−1 of q, contexts k0…k1−1, onto the bus
+// (phaseErrBus; counters into tl's), summing the τm gradients of those neurons into
+// tSum[lo:hi] when tSum is not nil.
+func (c *Chip) errBusRun(tl *tile, q *pop, lo, hi, k0, k1 int, tSum []int64) {
+	f := &c.f
+	cnt := &tl.cnt[cntErrBus]
+	s := q.busShift
+	frac := f.errBus.Format.Frac + s
+	sr := f.errBus.Rounding == fixedpoint.Stochastic && s > 0
+	key := streamKey(f.errBus.Name, q.idx)
+	// Saturating stochastic or half-even rounding by a shift of 0…62 is inlined
+	// (Var.Rescale's bits: (x + draw>>(64−s))>>s, rhe), or runs in busKernel;
+	// other policies take Rescale.
+	inline := f.errBus.Overflow == fixedpoint.Saturate && s <= 62 && !c.reference &&
+		(sr || s == 0 || f.errBus.Rounding == fixedpoint.HalfEven)
+	bus16 := rangeOf(f.errBus)
+	n := hi - lo
+	var tsum []int64
+	if tSum != nil {
+		tsum = tSum[lo:hi]
+		clear(tsum)
+	}
+	var ba busArgs
+	kernel := inline && useNeuronKernel && n > 0
+	if kernel {
+		ba = busArgs{n: int64(n), idx0: int64(lo), shift: int64(s), srShift: int64(64 - s),
+			lo: bus16.lo, hi: bus16.hi, lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7}}
+		switch {
+		case sr:
+			ba.mode = busSR
+		case s == 0:
+			ba.mode = busSat
+		default:
+			ba.mode, ba.h = busHE, 1<<(s-1)-1
+		}
+		if tsum != nil {
+			ba.tsum = &tsum[0]
+		}
+	}
+	var sats uint64
+	for k := k0; k < k1; k++ {
+		var st fixedpoint.Stream
+		if sr {
+			st = fixedpoint.NewStream(c.seed, key, uint64(k), c.steps)
+		}
+		off := k * q.size
+		eb, bus := q.eb[off+lo:off+hi], q.errBus[off+lo:off+hi]
+		bus = bus[:len(eb)]
+		du := q.du[off+lo : off+hi]
+		if kernel {
+			ba.eb, ba.bus, ba.du, ba.base = &eb[0], &bus[0], &du[0], uint64(st)
+			busKernel(&ba)
+			continue
+		}
+		switch {
+		case inline && sr:
+			us, top := uint(s), uint(64-s)
+			for j, e := range eb {
+				bus[j] = int16(bus16.clamp((e+int64(st.Draw(uint64(lo+j))>>top))>>us, &sats))
+			}
+		case inline && s == 0:
+			for j, e := range eb {
+				bus[j] = int16(bus16.clamp(e, &sats))
+			}
+		case inline:
+			us := uint(s)
+			for j, e := range eb {
+				bus[j] = int16(bus16.clamp(rhe(e, us), &sats))
+			}
+		default:
+			for j, e := range eb {
+				var d uint64
+				if sr {
+					d = st.Draw(uint64(lo + j))
+				}
+				bus[j] = int16(f.errBus.Rescale(e, frac, d, cnt))
+			}
+		}
+		if tsum != nil {
+			du = du[:len(bus)]
+			tsum = tsum[:len(bus)]
+			for j, b := range bus {
+				tsum[j] += int64(b) * du[j]
+			}
+		}
+	}
+	cnt.Saturations += sats + ba.sats
 }
 
 // BusExponent is one population's error bus exponent: the shift s_t of ĕ's raw value

@@ -406,8 +406,9 @@ func (c *Chip) neuronGradients(q *pop, lo, hi, k0, k1 int, bSum, tSum []int64) {
 	}
 }
 
-// learnNeurons updates the biases and τm of neurons lo…hi−1 of q (learning on).
-func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
+// learnNeurons updates the biases and τm of neurons lo…hi−1 of q (learning on); it
+// reports whether a τm changed (the caller counts the run's divisions).
+func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) (changed bool) {
 	f := &c.f
 	lr := &c.prog.Learning
 	cnt := &tl.cnt
@@ -428,7 +429,6 @@ func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
 	if lr.TauM.On {
 		o := c.newOpt(kindT, f.tau, 0, q.gtExp, q.idx)
 		sFrac := c.busFrac(q) - q.eExp + f.u.Format.Frac - q.sExp
-		changed := false
 		pl := c.optPlan(&o, sFrac)
 		var old [adamRowMax]int64
 		rest := lo // the first τm the vector kernel did not step
@@ -463,10 +463,8 @@ func (c *Chip) learnNeurons(tl *tile, q *pop, lo, hi int) {
 				changed = true
 			}
 		}
-		if changed {
-			tl.stats.divides += uint64(4 * (hi - lo))
-		}
 	}
+	return changed
 }
 
 // stepAt is step with the draws of parameter idx taken from o's streams where the

@@ -35,20 +35,30 @@ func (c *Chip) Step() error {
 	if c.learnOn {
 		c.learn.begin(c)
 	}
-	n := len(c.tiles) * c.parts
-	for j, ph := range c.phases {
-		switch {
-		case j == c.learnPhase && !(c.learnOn && c.prog.Learning.Weights.On):
-			// phaseLearn would return for every item: no hand-off.
-		case c.split[j]:
-			c.pool.run(ph, n)
-		default:
-			for i := range n {
-				ph(i)
+	if c.nPhases != nil && c.learnOn && c.prog.Learning.Weights.On {
+		// Few contexts, weights learning: every phase splits the neurons (nPhases).
+		for j, ph := range c.nPhases {
+			c.pool.run(ph, c.parts)
+			if j == 0 && c.busAfter >= 0 {
+				c.busExponents()
 			}
 		}
-		if j == c.busAfter {
-			c.busExponents()
+	} else {
+		n := len(c.tiles) * c.parts
+		for j, ph := range c.phases {
+			switch {
+			case j == c.learnPhase && !(c.learnOn && c.prog.Learning.Weights.On):
+				// phaseLearn would return for every item: no hand-off.
+			case c.split[j]:
+				c.pool.run(ph, n)
+			default:
+				for i := range n {
+					ph(i)
+				}
+			}
+			if j == c.busAfter {
+				c.busExponents()
+			}
 		}
 	}
 	if c.parts > 1 {
@@ -263,21 +273,28 @@ func (c *Chip) phaseNeurons(i int) {
 		if r.p.role == RoleInput {
 			continue
 		}
-		if c.fwdDirect(r.p, r.lo, r.hi) == nil {
-			c.gatherForward(r.p, r.lo, r.hi, k0, k1)
+		c.neuronRun(tl, r.p, r.lo, r.hi, k0, k1, p, i)
+	}
+}
+
+// neuronRun steps neurons lo…hi−1 of q on tile tl (or its shadow), contexts k0…k1−1:
+// the forward sums gathered, then the neuron loops or kernels; the gradient sums go to
+// q's part sums of part, the OR of |ĕ| (block error bus) to q.ebOr[or].
+func (c *Chip) neuronRun(tl *tile, q *pop, lo, hi, k0, k1, part, or int) {
+	if c.fwdDirect(q, lo, hi) == nil {
+		c.gatherForward(q, lo, hi, k0, k1)
+	}
+	// With the block error bus the neuron loops leave err_bus to phaseErrBus and
+	// the OR of every |ĕ| in the item's partial (busExponents).
+	if q.plan.fast && !c.reference {
+		m := c.neuronsFast(tl, q, lo, hi, k0, k1, part)
+		if c.busAfter >= 0 {
+			q.ebOr[or] |= m
 		}
-		// With the block error bus the neuron loops leave err_bus to phaseErrBus and
-		// the OR of every |ĕ| in the item's partial (busExponents).
-		if r.p.plan.fast && !c.reference {
-			m := c.neuronsFast(tl, r.p, r.lo, r.hi, k0, k1, p)
-			if c.busAfter >= 0 {
-				r.p.ebOr[i] |= m
-			}
-		} else {
-			c.neurons(tl, r.p, r.lo, r.hi, k0, k1, p)
-			if c.busAfter >= 0 {
-				r.p.busOr(i, r.lo, r.hi, k0, k1)
-			}
+	} else {
+		c.neurons(tl, q, lo, hi, k0, k1, part)
+		if c.busAfter >= 0 {
+			q.busOr(or, lo, hi, k0, k1)
 		}
 	}
 }
@@ -382,38 +399,13 @@ func (c *Chip) phaseLearn(i int) {
 func (c *Chip) phaseCommit(i int) {
 	tl, p := c.item(i)
 	k0, k1 := span(c.contexts, p, c.parts)
-	f := &c.f
 	for _, r := range tl.runs {
 		q := r.p
 		if q.role == RoleInput {
 			continue
 		}
 		lo, hi := r.lo, r.hi
-		if len(q.out) > 0 && q.hasBackward() && k0 < k1 {
-			c.gatherBackward(tl, q, lo, hi, k0, k1)
-		}
-		// The new rates are in q.r (the neuron phase): onto the rate bus.
-		sameBus := f.rateBus.Format == f.r.Format
-		commitK := sameBus && useNeuronKernel && hi > lo
-		for k := k0; k < k1; k++ {
-			off := k * q.size
-			if commitK {
-				commitKernel(&commitArgs{n: int64(hi - lo), r: &q.r[off+lo], rb: &q.rateBus[off+lo]})
-				continue
-			}
-			if sameBus {
-				r, rb := q.r[off+lo:off+hi], q.rateBus[off+lo:off+hi]
-				rb = rb[:len(r)]
-				for i, x := range r {
-					rb[i] = int16(x)
-				}
-				continue
-			}
-			for i := lo; i < hi; i++ {
-				x := f.rateBus.Rescale(q.r[off+i], f.r.Format.Frac, c.draw(f.rateBus, q.idx, k, i), &tl.cnt[cntRateBus])
-				q.rateBus[off+i] = int16(x)
-			}
-		}
+		c.commitRun(tl, q, lo, hi, k0, k1)
 		if c.learnOn && p == 0 {
 			if c.parts > 1 && c.neuronGrads(q) {
 				if a, b := span(c.contexts, 0, c.parts); a == b {
@@ -431,7 +423,40 @@ func (c *Chip) phaseCommit(i int) {
 					}
 				}
 			}
-			c.learnNeurons(tl, q, lo, hi)
+			if c.learnNeurons(tl, q, lo, hi) {
+				tl.stats.divides += uint64(4 * (hi - lo))
+			}
+		}
+	}
+}
+
+// commitRun gathers the transposed sums of neurons lo…hi−1 of q into ε_in and puts
+// their new rates on the rate bus, contexts k0…k1−1 (counters into tl's).
+func (c *Chip) commitRun(tl *tile, q *pop, lo, hi, k0, k1 int) {
+	f := &c.f
+	if len(q.out) > 0 && q.hasBackward() && k0 < k1 {
+		c.gatherBackward(tl, q, lo, hi, k0, k1)
+	}
+	// The new rates are in q.r (the neuron phase): onto the rate bus.
+	sameBus := f.rateBus.Format == f.r.Format
+	commitK := sameBus && useNeuronKernel && hi > lo
+	for k := k0; k < k1; k++ {
+		off := k * q.size
+		if commitK {
+			commitKernel(&commitArgs{n: int64(hi - lo), r: &q.r[off+lo], rb: &q.rateBus[off+lo]})
+			continue
+		}
+		if sameBus {
+			r, rb := q.r[off+lo:off+hi], q.rateBus[off+lo:off+hi]
+			rb = rb[:len(r)]
+			for i, x := range r {
+				rb[i] = int16(x)
+			}
+			continue
+		}
+		for i := lo; i < hi; i++ {
+			x := f.rateBus.Rescale(q.r[off+i], f.r.Format.Frac, c.draw(f.rateBus, q.idx, k, i), &tl.cnt[cntRateBus])
+			q.rateBus[off+i] = int16(x)
 		}
 	}
 }
@@ -562,4 +587,184 @@ func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi, k0, k1 int, blk *blo
 		}
 	}
 	tl.cnt[cntEps].Saturations += sats + ga.sats
+}
+
+// The neuron split (Chip.nPhases): with fewer contexts than splitContexts per part,
+// while weights learn, each of the step's three pool phases gives part p the neurons
+// nSplit[p] … nSplit[p+1]−1 of every population (pop.nSplit) for all the contexts, and
+// the rows of every block whose target neurons those are. Part p's forward sums,
+// neurons, bus values, transposed partial sums, bias and τm updates and weight rows are
+// then its own: nothing another part writes in the same phase is read, so the three
+// phases need only two barriers besides the block bus's busExponents. The transposed
+// sums of a block are added up over the parts (wrapping int32: any order alike) by
+// the commit of their source neurons.
+
+// partTile returns tile t for part p (its shadow for p ≥ 1: the part's counters).
+func (c *Chip) partTile(t, p int) *tile {
+	if p == 0 {
+		return c.tiles[t]
+	}
+	return c.shadow[p-1][t]
+}
+
+// nRange clips lo…hi−1 of q to part p's neurons.
+func (q *pop) nRange(lo, hi, p int) (int, int) {
+	return max(lo, q.nSplit[p]), min(hi, q.nSplit[p+1])
+}
+
+// nRows returns part p's rows of block b (relative to row0): those whose target
+// neurons are the part's.
+func (b *block) nRows(p int) (int, int) {
+	a, e := b.p.tgt.nRange(b.row0, b.row0+b.rows, p)
+	if a >= e {
+		return 0, 0
+	}
+	return a - b.row0, e - b.row0
+}
+
+// nPhaseNeurons: part p's rows of every block's forward read, then its neurons.
+func (c *Chip) nPhaseNeurons(p int) {
+	C := c.contexts
+	for _, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			i0, i1 := b.nRows(p)
+			if i0 == i1 {
+				continue
+			}
+			src := b.p.src
+			w := b.wX[i0*b.cols : i1*b.cols]
+			if C > 1 {
+				wm := fixedpoint.Mat{Data: w, Rows: i1 - i0, Cols: b.cols, Stride: b.cols}
+				x := fixedpoint.Mat{Data: src.rateBus[b.col0:], Rows: C, Cols: b.cols, Stride: src.size}
+				fixedpoint.MatMat(b.fwd[i0:], b.rows, wm, x)
+				continue
+			}
+			x := src.rateBus[b.col0 : b.col0+b.cols]
+			fixedpoint.MatVec(b.fwd[i0:i1], w, b.cols, x)
+		}
+	}
+	for t := range c.tiles {
+		tl := c.partTile(t, p)
+		for _, r := range tl.runs {
+			if r.p.role == RoleInput {
+				continue
+			}
+			if lo, hi := r.p.nRange(r.lo, r.hi, p); lo < hi {
+				c.neuronRun(tl, r.p, lo, hi, 0, C, 0, p)
+			}
+		}
+	}
+}
+
+// nPhaseLearn: part p's neurons put ĕ on the block error bus, its rows of every
+// block form their transposed partial sums (weights as they were) and learn, and its
+// neurons update their biases and τm.
+func (c *Chip) nPhaseLearn(p int) {
+	C := c.contexts
+	learnT := c.learnOn && c.prog.Learning.TauM.On
+	for t := range c.tiles {
+		tl := c.partTile(t, p)
+		for ri, r := range tl.runs {
+			q := r.p
+			if q.role == RoleInput {
+				continue
+			}
+			lo, hi := q.nRange(r.lo, r.hi, p)
+			if lo >= hi {
+				continue
+			}
+			if c.busAfter >= 0 {
+				var ts []int64
+				if learnT {
+					ts = q.tSum
+				}
+				c.errBusRun(tl, q, lo, hi, 0, C, ts)
+			}
+			if c.learnOn && c.learnNeurons(tl, q, lo, hi) {
+				tl.tauChanged[ri] = true
+			}
+		}
+	}
+	for _, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			if !b.p.backward {
+				continue
+			}
+			dst := b.bwd
+			if p > 0 {
+				dst = b.bwdP[p-1]
+			}
+			i0, i1 := b.nRows(p)
+			if i0 == i1 {
+				clear(dst[:C*b.cols])
+				continue
+			}
+			tgt := b.p.tgt
+			w := b.wX[i0*b.cols : i1*b.cols]
+			if C > 1 {
+				wm := fixedpoint.Mat{Data: w, Rows: i1 - i0, Cols: b.cols, Stride: b.cols}
+				e := fixedpoint.Mat{Data: tgt.errBus[b.row0+i0:], Rows: C, Cols: i1 - i0, Stride: tgt.size}
+				fixedpoint.MatTMat(dst, b.cols, wm, e)
+				continue
+			}
+			fixedpoint.MatTVec(dst[:b.cols], w, b.cols, tgt.errBus[b.row0+i0:b.row0+i1])
+		}
+	}
+	for t, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			if !b.plastic {
+				continue
+			}
+			i0, i1 := b.nRows(p)
+			if i0 == i1 {
+				continue
+			}
+			ea, rb := b.ea, b.rb
+			if p > 0 {
+				ea, rb = b.eaP[p-1], b.rbP[p-1]
+			}
+			c.learnBlock(c.partTile(t, p), b, i0, i1, ea, rb)
+		}
+	}
+}
+
+// nPhaseCommit: part p's neurons add up their transposed partial sums, gather them
+// into ε_in and commit their rates.
+func (c *Chip) nPhaseCommit(p int) {
+	C := c.contexts
+	for t := range c.tiles {
+		tl := c.partTile(t, p)
+		for _, r := range tl.runs {
+			q := r.p
+			if q.role == RoleInput {
+				continue
+			}
+			lo, hi := q.nRange(r.lo, r.hi, p)
+			if lo >= hi {
+				continue
+			}
+			for _, x := range q.out {
+				if !x.backward {
+					continue
+				}
+				for _, b := range x.blocks {
+					a, e := max(lo, b.col0), min(hi, b.col0+b.cols)
+					if a >= e {
+						continue
+					}
+					for _, part := range b.bwdP {
+						for k := range C {
+							dst := b.bwd[k*b.cols+a-b.col0 : k*b.cols+e-b.col0]
+							src := part[k*b.cols+a-b.col0 : k*b.cols+e-b.col0]
+							src = src[:len(dst)]
+							for j, v := range src {
+								dst[j] += v
+							}
+						}
+					}
+				}
+			}
+			c.commitRun(tl, q, lo, hi, 0, C)
+		}
+	}
 }

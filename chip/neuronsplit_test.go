@@ -1,0 +1,62 @@
+package chip_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/glemu/glemu/chip"
+	"github.com/glemu/glemu/chip/chiptest"
+	"github.com/glemu/glemu/network"
+)
+
+// TestNeuronSplitMatchesOneWorker: with fewer than two contexts per part and weights
+// learning, the step splits the neurons between the parts (docs/chip.md, Performance,
+// round 8); after some steps every state, parameter, moment, crossbar cell and counter
+// is what one worker gives, for 2, 3 and 4 workers, 1 to 3 contexts, both error buses,
+// Adam, momentum and SGD on weights, biases and τm, odd population sizes split over
+// tiles (MaxNeurons, MaxCols: several runs and blocks per population, a population
+// whose blocks live on other tiles than its neurons' partner), and the MNIST-1D
+// network at one context.
+func TestNeuronSplitMatchesOneWorker(t *testing.T) {
+	type net struct {
+		name string
+		run  func(t *testing.T, workers int, bus chip.ErrorBusMode) *chip.Chip
+	}
+	var nets []net
+	for _, C := range []int{1, 2, 3} {
+		for _, opt := range []string{network.OptimizerAdam, network.OptimizerMomentum, network.OptimizerSGD} {
+			seed := uint64(C)
+			mk := func() *network.Network { return layeredNet(seed, opt) }
+			nets = append(nets,
+				net{fmt.Sprintf("layered-%s/seed=%d/contexts=%d", opt, seed, C), fpNet(mk, C, 60, 1.5, nil)},
+				net{fmt.Sprintf("layered-%s/seed=%d/contexts=%d/tiles", opt, seed, C),
+					fpNetOpt(mk, chiptest.Options{MaxNeurons: 5, MaxCols: 7}, C, 60, 1.5, nil)})
+		}
+	}
+	die := noisyDie
+	nets = append(nets, net{"layered-adam/seed=4/contexts=1/analog", fpNet(func() *network.Network { return layeredNet(4, network.OptimizerAdam) }, 1, 60, 30, &die)})
+	nets = append(nets, net{"mnist1d/contexts=1", fpMNIST(1, 40, nil)})
+	for _, n := range nets {
+		for _, bus := range []chip.ErrorBusMode{chip.ErrorBusBlock, chip.ErrorBusStatic} {
+			c := n.run(t, 1, bus)
+			want := splitHash(c)
+			c.Close()
+			for _, workers := range []int{2, 3, 4} {
+				if raceEnabled && workers == 4 {
+					continue
+				}
+				c := n.run(t, workers, bus)
+				got := splitHash(c)
+				c.Close()
+				if got != want {
+					t.Errorf("%s, bus %v, %d workers: fingerprint %s, one worker %s", n.name, bus, workers, got, want)
+				}
+			}
+		}
+	}
+}
+
+// splitHash is fpHash and every counter, the tiles' event counts (divisions) too.
+func splitHash(c *chip.Chip) string {
+	return fmt.Sprintf("%s %x", fpHash(c), fmtHash(fmt.Sprintf("%+v", c.Counters())))
+}
