@@ -204,9 +204,10 @@ type pop struct {
 	// added up by phaseCommit.
 	bSumP, tSumP [][]int64
 	bOpt, tOpt   moments
-	// nSplit: the neuron split's parts, part p holding neurons nSplit[p] … nSplit[p+1]−1
-	// (Chip.nPhases; nil without it).
-	nSplit []int
+	// nSplit: the neuron split's parts, part p holding neurons nSplit[s][p] …
+	// nSplit[s][p+1]−1, s = splitLearn in the learning phase, splitNeurons in the
+	// others (Chip.nPhases; nil without it).
+	nSplit [2][]int
 }
 
 // proj is a projection's runtime state.
@@ -404,14 +405,16 @@ func (c *Chip) setParts(n int) {
 
 // setNeuronSplit sets up (on) or drops the neuron split (Chip.nPhases). The
 // populations' neurons, in program order, are cut into P consecutive stretches of
-// even load, a neuron weighing the synapses of its rows in the blocks that feed it
-// (their learning is most of a step) plus neuronWeight: so each part holds whole
-// populations and blocks but at its ends (fewer, longer calls than halving every
-// population), and each block's weights stay in one core's caches.
+// even load, twice: for the learning phase a neuron weighs the synapses of its rows
+// in the blocks that feed it (their learning is most of a step) plus neuronWeight,
+// for the neuron and commit phases (whose barriers make their split free) mostly
+// itself. So each part holds whole populations and blocks but at its ends (fewer,
+// longer calls than halving every population), and a block's weights stay in one
+// core's caches.
 func (c *Chip) setNeuronSplit(on bool) {
 	c.nPhases = nil
 	for _, q := range c.pops {
-		q.nSplit = nil
+		q.nSplit = [2][]int{}
 	}
 	for _, tl := range c.tiles {
 		for _, b := range tl.blocks {
@@ -421,8 +424,36 @@ func (c *Chip) setNeuronSplit(on bool) {
 	if !on {
 		return
 	}
-	P := c.parts
 	c.nPhases = []func(int){c.nPhaseNeurons, c.nPhaseLearn, c.nPhaseCommit}
+	c.cutNeurons(splitLearn, neuronWeight, 1)
+	c.cutNeurons(splitNeurons, 16*neuronWeight, 16)
+	for _, tl := range c.tiles {
+		for _, b := range tl.blocks {
+			if b.p.backward {
+				for range c.parts - 1 {
+					b.bwdP = append(b.bwdP, make([]int32, len(b.bwd)))
+				}
+			}
+		}
+	}
+	for t, tl := range c.tiles {
+		tl.tauChanged = make([]bool, len(tl.runs))
+		for _, sh := range c.shadow {
+			sh[t].tauChanged = make([]bool, len(tl.runs))
+		}
+	}
+}
+
+// The neuron split's two cuts (pop.nSplit).
+const (
+	splitLearn = iota
+	splitNeurons
+)
+
+// cutNeurons sets every population's cut s: a neuron weighs own plus the columns of
+// its rows in the blocks that feed it over per.
+func (c *Chip) cutNeurons(s, own, per int) {
+	P := c.parts
 	costs := make([][]int, len(c.pops))
 	tot := 0
 	for qi, q := range c.pops {
@@ -431,12 +462,12 @@ func (c *Chip) setNeuronSplit(on bool) {
 		}
 		cost := make([]int, q.size)
 		for i := range cost {
-			cost[i] = neuronWeight
+			cost[i] = own
 		}
 		for _, x := range q.in {
 			for _, b := range x.blocks {
 				for i := b.row0; i < b.row0+b.rows; i++ {
-					cost[i] += b.cols
+					cost[i] += b.cols / per
 				}
 			}
 		}
@@ -452,34 +483,20 @@ func (c *Chip) setNeuronSplit(on bool) {
 		if q.role == RoleInput {
 			continue
 		}
-		q.nSplit = make([]int, P+1) // parts before p: empty here
+		cut := make([]int, P+1) // parts before p: empty here
 		for i, w := range costs[qi] {
 			for p < P-1 && 2*(load+w) > 2*rem/(P-p)+w {
 				rem -= load
 				load = 0
 				p++
-				q.nSplit[p] = i
+				cut[p] = i
 			}
 			load += w
 		}
 		for pp := p + 1; pp <= P; pp++ {
-			q.nSplit[pp] = q.size
+			cut[pp] = q.size
 		}
-	}
-	for _, tl := range c.tiles {
-		for _, b := range tl.blocks {
-			if b.p.backward {
-				for range P - 1 {
-					b.bwdP = append(b.bwdP, make([]int32, len(b.bwd)))
-				}
-			}
-		}
-	}
-	for t, tl := range c.tiles {
-		tl.tauChanged = make([]bool, len(tl.runs))
-		for _, sh := range c.shadow {
-			sh[t].tauChanged = make([]bool, len(tl.runs))
-		}
+		q.nSplit[s] = cut
 	}
 }
 
@@ -509,6 +526,9 @@ func span(n, p, P int) (int, int) { return n * p / P, n * (p + 1) / P }
 func (c *Chip) mergeParts() {
 	for _, sh := range c.shadow {
 		for t, s := range sh {
+			if len(s.runs) == 0 && len(s.blocks) == 0 {
+				continue // nothing counts on an empty tile
+			}
 			for j := range s.cnt {
 				c.tiles[t].cnt[j].Add(s.cnt[j])
 			}

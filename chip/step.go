@@ -590,9 +590,10 @@ func (c *Chip) gatherBackwardFast(tl *tile, q *pop, lo, hi, k0, k1 int, blk *blo
 }
 
 // The neuron split (Chip.nPhases): with fewer contexts than splitContexts per part,
-// while weights learn, each of the step's three pool phases gives part p the neurons
-// nSplit[p] … nSplit[p+1]−1 of every population (pop.nSplit) for all the contexts, and
-// the rows of every block whose target neurons those are. Part p's forward sums,
+// while weights learn, each of the step's three pool phases gives part p a stretch of
+// every population's neurons (pop.nSplit; the learning phase cuts them by its own
+// weights) for all the contexts, and the rows of every block whose target neurons
+// those are. Part p's forward sums,
 // neurons, bus values, transposed partial sums, bias and τm updates and weight rows are
 // then its own: nothing another part writes in the same phase is read, so the three
 // phases need only two barriers besides the block bus's busExponents. The transposed
@@ -607,15 +608,15 @@ func (c *Chip) partTile(t, p int) *tile {
 	return c.shadow[p-1][t]
 }
 
-// nRange clips lo…hi−1 of q to part p's neurons.
-func (q *pop) nRange(lo, hi, p int) (int, int) {
-	return max(lo, q.nSplit[p]), min(hi, q.nSplit[p+1])
+// nRange clips lo…hi−1 of q to part p's neurons in cut s.
+func (q *pop) nRange(s, lo, hi, p int) (int, int) {
+	return max(lo, q.nSplit[s][p]), min(hi, q.nSplit[s][p+1])
 }
 
-// nRows returns part p's rows of block b (relative to row0): those whose target
-// neurons are the part's.
-func (b *block) nRows(p int) (int, int) {
-	a, e := b.p.tgt.nRange(b.row0, b.row0+b.rows, p)
+// nRows returns part p's rows of block b (relative to row0) in cut s: those whose
+// target neurons are the part's.
+func (b *block) nRows(s, p int) (int, int) {
+	a, e := b.p.tgt.nRange(s, b.row0, b.row0+b.rows, p)
 	if a >= e {
 		return 0, 0
 	}
@@ -627,7 +628,7 @@ func (c *Chip) nPhaseNeurons(p int) {
 	C := c.contexts
 	for _, tl := range c.tiles {
 		for _, b := range tl.blocks {
-			i0, i1 := b.nRows(p)
+			i0, i1 := b.nRows(splitNeurons, p)
 			if i0 == i1 {
 				continue
 			}
@@ -649,7 +650,7 @@ func (c *Chip) nPhaseNeurons(p int) {
 			if r.p.role == RoleInput {
 				continue
 			}
-			if lo, hi := r.p.nRange(r.lo, r.hi, p); lo < hi {
+			if lo, hi := r.p.nRange(splitNeurons, r.lo, r.hi, p); lo < hi {
 				c.neuronRun(tl, r.p, lo, hi, 0, C, 0, p)
 			}
 		}
@@ -669,7 +670,7 @@ func (c *Chip) nPhaseLearn(p int) {
 			if q.role == RoleInput {
 				continue
 			}
-			lo, hi := q.nRange(r.lo, r.hi, p)
+			lo, hi := q.nRange(splitLearn, r.lo, r.hi, p)
 			if lo >= hi {
 				continue
 			}
@@ -694,7 +695,7 @@ func (c *Chip) nPhaseLearn(p int) {
 			if p > 0 {
 				dst = b.bwdP[p-1]
 			}
-			i0, i1 := b.nRows(p)
+			i0, i1 := b.nRows(splitLearn, p)
 			if i0 == i1 {
 				clear(dst[:C*b.cols])
 				continue
@@ -715,7 +716,7 @@ func (c *Chip) nPhaseLearn(p int) {
 			if !b.plastic {
 				continue
 			}
-			i0, i1 := b.nRows(p)
+			i0, i1 := b.nRows(splitLearn, p)
 			if i0 == i1 {
 				continue
 			}
@@ -739,7 +740,7 @@ func (c *Chip) nPhaseCommit(p int) {
 			if q.role == RoleInput {
 				continue
 			}
-			lo, hi := q.nRange(r.lo, r.hi, p)
+			lo, hi := q.nRange(splitNeurons, r.lo, r.hi, p)
 			if lo >= hi {
 				continue
 			}
