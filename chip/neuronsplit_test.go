@@ -60,3 +60,31 @@ func TestNeuronSplitMatchesOneWorker(t *testing.T) {
 func splitHash(c *chip.Chip) string {
 	return fmt.Sprintf("%s %x", fpHash(c), fmtHash(fmt.Sprintf("%+v", c.Counters())))
 }
+
+// TestNeuronSplitDoesNotAllocate: a step with the neuron split (1 context, 2 and 3
+// workers, learning on) allocates nothing.
+func TestNeuronSplitDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on synchronisation; run without -race")
+	}
+	for _, workers := range []int{2, 3} {
+		p := mapSmall(t, variants[1], 1, chiptest.Options{})
+		c, err := chip.New(p, chip.WithWorkers(workers))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, c.InputWidth())
+		y := make([]float64, c.OutputWidth())
+		c.SetInput(x)
+		c.SetTarget(y)
+		c.Step()
+		if a := testing.AllocsPerRun(50, func() {
+			if err := c.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}); a != 0 {
+			t.Errorf("%d workers: %v allocations per step", workers, a)
+		}
+		c.Close()
+	}
+}
