@@ -42,7 +42,7 @@ type Chip struct {
 	pool *pool
 	// parts is the number of parts each tile's phase work is split into (the workers):
 	// contexts split evenly in the crossbar reads, neuron and commit phases, a block's
-	// rows in its learning. Part p of tile t runs on shadow[p−1][t], a copy of the tile
+	// rows in its learning (or the neurons: nPhases). Part p of tile t runs on shadow[p−1][t], a copy of the tile
 	// with its own counters, added into the tile's after the step (integer sums: the
 	// same in any order), so that results do not depend on the parts.
 	parts  int
@@ -275,8 +275,10 @@ type options struct {
 }
 
 // WithWorkers steps the chip on n goroutines (default 1; n ≤ 0 means 1): the tiles, and
-// within each tile n parts of the contexts (and of the weight rows as they learn).
-// Results do not depend on n. With n > 1, call Close when done with the chip.
+// within each tile n parts of the contexts (and of the weight rows as they learn); with
+// fewer than two contexts per part, while weights learn, n parts of the neurons and of
+// the block rows that feed them. Results do not depend on n. With n > 1, call Close
+// when done with the chip.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
 // WithAnalog replaces the program's Config.Analog: the same program on another die.
