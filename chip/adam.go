@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 
@@ -128,19 +129,25 @@ func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, c
 	a.theta, a.gs, a.m, a.v = &theta[0], &gs[0], &m[0], &v[0]
 	a.n, a.idx0 = int64(n), idx0
 	adamKernel(a)
+	// Each count summed in a register (a loop adding into an array in memory made a
+	// chain of store-to-load forwards, 8 % of a 256-synapse call).
 	var c [5]uint64
 	for i := range c {
-		for _, x := range a.sats[i] {
-			c[i] += x
-		}
+		s := &a.sats[i]
+		c[i] = (s[0] + s[1]) + (s[2] + s[3]) + (s[4] + s[5]) + (s[6] + s[7])
 	}
 	cnt[cntGrad].Saturations += c[0]
 	cnt[cntAdamM].Saturations += c[1]
 	cnt[cntAdamV].Saturations += c[2]
 	*cT += c[3]
 	cnt[cntW].Saturations += c[4]
-	for g := range (n + 7) / 8 {
-		fail[g] = ^a.ok[g] & uint8(1<<min(8, n-8*g)-1)
+	// fail = ¬ok within the row, eight groups a word.
+	for w := 0; 64*w < n; w++ {
+		x := ^binary.LittleEndian.Uint64(a.ok[8*w:])
+		if r := n - 64*w; r < 64 {
+			x &= 1<<r - 1
+		}
+		binary.LittleEndian.PutUint64(fail[8*w:], x)
 	}
 	return fail, a.failB
 }
