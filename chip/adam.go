@@ -51,11 +51,23 @@ type adamArgs struct {
 	// (the kernel's vector counters, summed by kernelRow).
 	sats [5][8]uint64
 
-	invSh int64 // 2968: log2 invC when invC is a power of two below 2^dG (then dG, halfG, dGbit are dG − invSh's: no product), else −1
+	invSh int64 // 2968: log2 invC when invC is a power of two up to 2^dG (then dG, halfG, dGbit are dG − invSh's: no product), else −1
 	a132  int64 // 2976: 1 when a1 fits 32 bits (a1·x by vpmuldq; lim1 ≤ 2^31 − 1)
-	dGbit int64 // 2984: 2^dG
+	dGbit int64 // 2984: 2^dG (0 when dG = 0)
 
 	x64 [adamRowMax / 8]uint8 // 2992: lanes of upd whose θ product needs vpmullq
+
+	fastA int64 // 3024: 1 when pass A takes its loop for the chip's configuration (setFastA)
+}
+
+// setFastA sets a.fastA: pass A of the kernel has a loop without per-group switches for
+// the configuration of the chip's weights (gs holds −s; 1/C a power of two up to 2^dG;
+// a1 within 32 bits; g within 32 bits; m and v rounded stochastically with shifts of at
+// most 31, so that their draws leave out SplitMix's last step; sV = 0), the general
+// loop otherwise. Both take the same bits (TestAdamKernelFastA).
+func (a *adamArgs) setFastA() {
+	a.fastA = b2i(a.sPos == 0 && a.invSh >= 0 && a.a132 != 0 && a.g32 != 0 && a.heM == 0 && a.dM <= 31 &&
+		a.heV == 0 && a.dV <= 31 && a.sV == 0)
 }
 
 // adamRowMax is the most synapses of one kernel call.
@@ -98,14 +110,20 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 	if fits32(p.a1) && p.a1 != 0 {
 		lim1 = min(lim1, math.MaxInt32)
 	}
-	// g = rhe(invC·s, dG): when invC = 2^sh, sh < dG, it is rhe(s, dG − sh), the same
-	// bits (the sum's low sh bits are 0 and cannot carry).
+	// g = rhe(invC·s, dG): when invC = 2^sh, sh ≤ dG, it is rhe(s, dG − sh), the same
+	// bits (the sum's low sh bits are 0 and cannot carry); for sh = dG, s itself
+	// (rhe(x, 0) = x: halfG and dGbit 0, nothing added, a shift of 0; MNIST-1D at one
+	// context, 1/C = 2^31 and dG = 31).
 	invSh, dG := int64(-1), p.dG
-	if sh := bits.TrailingZeros64(uint64(p.invC)); p.invC > 0 && p.invC&(p.invC-1) == 0 && sh < dG {
+	if sh := bits.TrailingZeros64(uint64(p.invC)); p.invC > 0 && p.invC&(p.invC-1) == 0 && sh <= dG {
 		invSh, dG = int64(sh), dG-sh
 	}
+	halfG, dGbit := int64(0), int64(0)
+	if dG > 0 {
+		halfG, dGbit = 1<<(dG-1)-1, 1<<dG
+	}
 	*a = adamArgs{
-		invC: p.invC, limG: p.limG, limG2: int64(2 * uint64(p.limG)), dG: int64(dG), halfG: 1<<(dG-1) - 1, gLo: p.grad.lo, gHi: p.grad.hi,
+		invC: p.invC, limG: p.limG, limG2: int64(2 * uint64(p.limG)), dG: int64(dG), halfG: halfG, gLo: p.grad.lo, gHi: p.grad.hi,
 		a1: p.a1, lim1: lim1, lim12: int64(2 * uint64(lim1)), dM: int64(p.dM), halfM: 1<<(p.dM-1) - 1, srM: int64(64 - p.dM), heM: b2i(p.heM), mLo: p.m.lo, mHi: p.m.hi,
 		a2: p.a2, lim2: p.lim2, nlim2: -p.lim2, dV: int64(p.dV), halfV: 1<<(p.dV-1) - 1, srV: int64(64 - p.dV), heV: b2i(p.heV), sV: int64(p.sV), vLo: p.v.lo, vHi: p.v.hi,
 		epsT: p.epsT, k: int64(p.k),
@@ -114,7 +132,7 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 		lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7},
 		vSh:   int64(max(p.dV-32, 32-p.dV)),
 		g32:   b2i(p.grad.lo >= math.MinInt32 && p.grad.hi <= math.MaxInt32),
-		invSh: invSh, a132: b2i(fits32(p.a1)), dGbit: 1 << dG,
+		invSh: invSh, a132: b2i(fits32(p.a1)), dGbit: dGbit,
 	}
 }
 
@@ -128,6 +146,7 @@ func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, c
 	gs, m, v = gs[:n], m[:n], v[:n]
 	a.theta, a.gs, a.m, a.v = &theta[0], &gs[0], &m[0], &v[0]
 	a.n, a.idx0 = int64(n), idx0
+	a.setFastA()
 	adamKernel(a)
 	// Each count summed in a register (a loop adding into an array in memory made a
 	// chain of store-to-load forwards, 8 % of a 256-synapse call).

@@ -124,6 +124,7 @@
 #define O_A132 2976
 #define O_DGBIT 2984
 #define O_X64 2992
+#define O_FASTA 3024
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -219,15 +220,17 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	VPXORQ       Z14, Z14, Z14
 	VPXORQ       Z15, Z15, Z15
 	IDX0G
+	CMPQ         O_FASTA(DI), $0
+	JNE          passAF0
 
 	// Pass A: g = rhe(invC·s, dG) saturated, s = −gs (s = gs with sPos); then the
 	// moments. K4 collects the lanes within the row and the 64-bit bounds (|s| ≤ limG,
 	// |g − m| ≤ lim1, each as one unsigned compare: |x| ≤ l ⟺ x + l ≤ 2l unsigned),
 	// stored in ok; Z4, Z14, Z15 count the saturations of g, m, v per lane. Z16 holds
-	// invC; when invC = 2^sh with sh < dG (invSh ≥ 0), g = rhe(s·2^sh, dG) =
+	// invC; when invC = 2^sh with sh ≤ dG (invSh ≥ 0), g = rhe(s·2^sh, dG) =
 	// rhe(s, dG − sh) (the same sum's carries: optPlan.args sets dG, halfG, dGbit to
-	// dG − sh's) and nothing is multiplied. Z17, Z18 limG and 2·limG, Z29 2^dG, Z30
-	// 2^(dG−1) − 1.
+	// dG − sh's; for sh = dG, 0, 0, 0: g = s) and nothing is multiplied. Z17, Z18 limG
+	// and 2·limG, Z29 2^dG, Z30 2^(dG−1) − 1.
 passA:
 	CMPQ BX, CX
 	JGE  passB0
@@ -374,6 +377,91 @@ v_add:
 	VPADDQ       Z28, Z5, Z5
 	ADDQ         $8, BX
 	JMP          passA
+
+	// Pass A for the chip's configuration (fastA, see adamArgs.setFastA): the general
+	// loop's path through each switch, without the switches: s = −gs, g's product a
+	// shift, a1·(g − m) by vpmuldq, m and v rounded by draws that leave out SplitMix's
+	// last step, g² by vpmuldq, sV = 0, dV < 32. The constants the general loop
+	// broadcasts into registers per group are memory operands broadcast by the
+	// instructions (Z31 holds a2, used twice); the mask of the group's lanes, K3, is
+	// all ones but for the row's last group; R12 is the group's index (BX/8). The
+	// high half of g² − v for vpmuldq is vpshufd's copy of its high dwords (vpmuldq
+	// reads the low dword, signed: vpsraq's 32-bit shift on port 0 is not needed).
+passAF0:
+	XORQ         R12, R12
+	VPBROADCASTQ O_A2(DI), Z31
+	KXNORB       K3, K3, K3
+	CMPQ         CX, $8
+	JGE          passAF
+	MOVQ         $1, DX
+	SHLXQ        CX, DX, DX
+	DECQ         DX
+	KMOVB        DX, K3
+
+passAF:
+	VMOVDQU64.Z  (R9)(BX*8), K3, Z0
+	VPSUBQ       Z0, Z27, Z0
+	VPADDQ       Z17, Z0, Z6
+	VPCMPUQ      $2, Z18, Z6, K3, K4
+	VPTESTMQ     Z29, Z0, K1
+	VPADDQ       Z30, Z0, Z1
+	VPADDQ       Z22, Z1, K1, Z1
+	VPSRAVQ      Z19, Z1, Z1
+	VPMINSQ      Z21, Z1, Z12
+	VPMAXSQ      Z20, Z12, Z12
+	VMOVDQU64.Z  (R10)(BX*8), K3, Z2
+	VPSUBQ       Z2, Z12, Z6
+	VPADDQ.BCST  O_LIM1(DI), Z6, Z7
+	VPCMPUQ.BCST $2, O_LIM12(DI), Z7, K4, K4
+	KMOVB        K4, O_OK(DI)(R12*1)
+	VPCMPQ       $4, Z12, Z1, K4, K1
+	VPADDQ       Z22, Z4, K1, Z4
+	VPMULDQ.BCST O_A1(DI), Z6, Z6
+	VPADDQ.BCST  O_SM(DI), Z5, Z9
+	MIX2(Z9, Z11)
+	VPSRLVQ.BCST O_SRM(DI), Z9, Z9
+	VPADDQ       Z9, Z6, Z6
+	VPSRAVQ.BCST O_DM(DI), Z6, Z6
+	VPADDQ       Z6, Z2, Z2
+	VPMINSQ.BCST O_MHI(DI), Z2, Z9
+	VPMAXSQ.BCST O_MLO(DI), Z9, Z9
+	VPCMPQ       $4, Z9, Z2, K4, K1
+	VPADDQ       Z22, Z14, K1, Z14
+	VMOVDQU64    Z9, K4, (R10)(BX*8)
+	VMOVDQU64.Z  (R11)(BX*8), K3, Z3
+	VPMULDQ      Z12, Z12, Z6
+	VPSUBQ       Z3, Z6, Z6
+	VPSHUFD      $0xF5, Z6, Z12
+	VPMULDQ      Z31, Z12, Z12
+	VPMULUDQ     Z31, Z6, Z13
+	VPADDQ.BCST  O_SV2(DI), Z5, Z9
+	MIX2(Z9, Z11)
+	VPSRLVQ.BCST O_SRV(DI), Z9, Z9
+	VPADDQ       Z9, Z13, Z13
+	VPSLLVQ.BCST O_VSH(DI), Z12, Z12
+	VPSRLVQ.BCST O_DV(DI), Z13, Z13
+	VPADDQ       Z13, Z12, Z6
+	VPADDQ       Z6, Z3, Z3
+	VPMINSQ.BCST O_VHI(DI), Z3, Z9
+	VPMAXSQ.BCST O_VLO(DI), Z9, Z9
+	VPCMPQ       $4, Z9, Z3, K4, K1
+	VPADDQ       Z22, Z15, K1, Z15
+	VMOVDQU64    Z9, K4, (R11)(BX*8)
+	VPADDQ       Z28, Z5, Z5
+	ADDQ         $8, BX
+	INCQ         R12
+	LEAQ         8(BX), AX
+	CMPQ         AX, CX
+	JLE          passAF
+	CMPQ         BX, CX
+	JGE          passB0
+	MOVQ         CX, AX
+	SUBQ         BX, AX
+	MOVQ         $1, DX
+	SHLXQ        AX, DX, DX
+	DECQ         DX
+	KMOVB        DX, K3
+	JMP          passAF
 
 	// Pass B: den = ⌊√v⌋ + ε_t, x = trunc(m·2^k / den) into xs for the lanes stored
 	// in pass A with den > 0; upd marks those whose θ product is within bounds,

@@ -144,6 +144,14 @@ func checkKernelRow(t *testing.T, name string, p *optPlan, theta, gs, m, v []int
 // and the streams given.
 func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, idx0 uint64, sT, sM, sV, sX fixedpoint.Stream) (declinedA, declinedB int) {
 	t.Helper()
+	declinedA, declinedB, _ = checkKernelArgs(t, name, p, theta, gs, m, v, dX, idx0, sT, sM, sV, sX, false)
+	return declinedA, declinedB
+}
+
+// checkKernelArgs is checkKernelStreams, the kernel given the sums s = −gs themselves
+// when sPos is set (adamArgs.sPos), returning also the kernel's adamArgs.fastA.
+func checkKernelArgs(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, idx0 uint64, sT, sM, sV, sX fixedpoint.Stream, sPos bool) (declinedA, declinedB int, fastA int64) {
+	t.Helper()
 	n := len(theta)
 	m2, v2, th2 := slices.Clone(m), slices.Clone(v), slices.Clone(theta)
 	wx1, wx2 := make([]int16, n), make([]int16, n)
@@ -165,7 +173,15 @@ func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v [
 	var a adamArgs
 	p.args(&a, sT, sM, sV)
 	a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), int64(dX), int64(64-dX), wSat.lo, wSat.hi, &wx2[0]
-	fail, failB := p.kernelRow(&a, th2, gs, m2, v2, idx0, &c2, &t2)
+	kgs := gs
+	if sPos {
+		a.sPos = 1
+		kgs = make([]int64, n)
+		for j, x := range gs {
+			kgs[j] = -x
+		}
+	}
+	fail, failB := p.kernelRow(&a, th2, kgs, m2, v2, idx0, &c2, &t2)
 	for g := range (n + 7) / 8 {
 		for fb := fail[g] | failB[g]; fb != 0; fb &= fb - 1 {
 			j := 8*g + bits.TrailingZeros8(fb)
@@ -191,15 +207,15 @@ func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v [
 	if c1 != c2 || t1 != t2 {
 		t.Fatalf("%s: counters: kernel %v %d, adamRow %v %d", name, c2, t2, c1, t1)
 	}
-	return declinedA, declinedB
+	return declinedA, declinedB, a.fastA
 }
 
 // TestAdamKernelProducts: the kernel's choices of multiply and draw, each way of each
-// bound, against adamRow (bits and counters): g's product left out (1/C = 2^sh, sh <
-// dG: C = 1, 2, 4, 256, and sh = dG − 1) or vpmullq (C = 3, 100, and sh = dG); the
-// draws' last mixing step left out (a shift of 64 − d ≥ 33: d = 31 for m, v, θ and the
-// crossbar) or not (d = 32); a1·(g − m) by vpmuldq (a1 < 2^31, |g − m|
-// ≤ 2^31 − 1; beyond, the lane is declined) or vpmullq (a1 = 2^31, β1 = 0); the θ
+// bound, against adamRow (bits and counters): g's product left out (1/C = 2^sh, sh ≤
+// dG: C = 1, 2, 4, 256, sh = dG − 1 and sh = dG, g = s) or vpmullq (C = 3, 100, and
+// sh = dG + 1); the draws' last mixing step left out (a shift of 64 − d ≥ 33: d = 31
+// for m, v, θ and the crossbar) or not (d = 32); a1·(g − m) by vpmuldq (a1 < 2^31,
+// |g − m| ≤ 2^31 − 1; beyond, the lane is declined) or vpmullq (a1 = 2^31, β1 = 0); the θ
 // product by vpmuldq (lr_t < 2^31 and every ratio of the group within 2^31 − 1) or
 // vpmullq (a ratio of ±2^31 in the group, or lr_t ≥ 2^31). The ratio x is m itself
 // (k = 0, v = 1, ε_t = 0: den = 1), a1 = a2 = 0 keeping the moments where x is set.
@@ -220,7 +236,8 @@ func TestAdamKernelProducts(t *testing.T) {
 		d    int     // dM, dV, dT and the crossbar's shift when set
 	}{
 		{name: "1/C shift, dG = 32", C: 1, lrt: 1 << 20, dG: 32},
-		{name: "1/C multiply, dG = 31", C: 1, lrt: 1 << 20, dG: 31},
+		{name: "1/C shift, dG = 31 (g = s)", C: 1, lrt: 1 << 20, dG: 31},
+		{name: "1/C multiply, dG = 30", C: 1, lrt: 1 << 20, dG: 30},
 		{name: "draws without the last step, d = 31", C: 1, lrt: 1 << 12, d: 31},
 		{name: "draws with the last step, d = 32", C: 1, lrt: 1 << 12, d: 32},
 		{name: "1/C shift C=1", C: 1, lrt: 1 << 20},
@@ -324,6 +341,101 @@ func TestAdamKernelDraws(t *testing.T) {
 					m[j], v[j] = -int64(sT.Draw(idx)>>(64-d)), 1
 				}
 				checkKernelStreams(t, fmt.Sprintf("d = %d, %s, trial %d", d, target, trial), &p, theta, gs, m, v, 16, idx0, sT, sM, sV, sX)
+			}
+		}
+	}
+}
+
+// TestAdamKernelFastA: pass A's loop for the chip's configuration (adamArgs.setFastA)
+// is taken there, with 1/C = 2^dG (g = s, MNIST-1D at one context) and 2^(dG−5), and
+// the general loop is taken, with adamRow's bits, when any one of its conditions fails:
+// the sums given as s (sPos), 1/C not a power of two, a1 = 2^31, g beyond 32 bits
+// (lanes with 2^31 ≤ |g| < 1.25·2^31, m near g), m or v rounded half-even, sV = 1, and m's
+// or v's shift 32 (each lane's operand a1·(g − m) or a2·(g² − v) the negated draw, as
+// in TestAdamKernelDraws, a1 = 3 so that m's reaches draws of 2^31 and more, whose
+// last bit the left-out step changes, without |g − m| ≥ 2^31: a draw keeping
+// SplitMix's last step shows).
+func TestAdamKernelFastA(t *testing.T) {
+	if !hasAdamKernel {
+		t.Skip("no AVX-512 DQ")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	const b31 = 1 << 31
+	for _, c := range []struct {
+		name  string
+		fast  bool
+		sPos  bool
+		mod   func(p *optPlan)
+		wideG bool // lanes with |g| ≥ 2^31
+		draws bool // m and v their negated draws
+	}{
+		{name: "chip, g = s", fast: true, mod: func(p *optPlan) { p.dG = 31 }},
+		{name: "chip, dG − sh = 5", fast: true},
+		{name: "chip, draws", fast: true, draws: true},
+		{name: "chip, g within 32 bits", fast: true, wideG: true},
+		{name: "sPos", sPos: true},
+		{name: "1/C multiply", mod: func(p *optPlan) { p.invC = (b31 + 1) / 3; p.limG = mulLimit(p.invC) }},
+		{name: "a1 = 2^31", mod: func(p *optPlan) { p.a1, p.lim1 = b31, mulLimit(b31) }},
+		{name: "g beyond 32 bits", mod: func(p *optPlan) { p.grad = sat{-(1 << 40), 1 << 40} }, wideG: true},
+		{name: "m half-even", mod: func(p *optPlan) { p.heM = true }},
+		{name: "v half-even", mod: func(p *optPlan) { p.heV = true }},
+		{name: "sV = 1", mod: func(p *optPlan) { p.sV = 1 }},
+		{name: "dM = 32", mod: func(p *optPlan) { p.dM = 32 }, draws: true},
+		{name: "dV = 32", mod: func(p *optPlan) { p.dV = 32 }, draws: true},
+	} {
+		p := adamPlan(1, false, false, false, 1<<21, 3)
+		if c.draws {
+			p.m = sat{-(1 << 36), 1 << 36}
+			p.v = sat{0, 1<<62 - 1}
+			p.a1, p.a2 = 3, 1
+			p.lim1, p.lim2 = mulLimit(p.a1), mulLimit(p.a2)
+		}
+		if c.wideG {
+			// g = s up to 2^32 (1/C = 2^30 = 2^dG: |1/C·s| ≤ 2^62).
+			p.m, p.k = sat{-(1 << 40), 1 << 40}, 8
+			p.invC, p.dG = 1<<30, 30
+			p.limG = mulLimit(p.invC)
+		}
+		if c.mod != nil {
+			c.mod(&p)
+		}
+		if !p.adamVector() {
+			t.Fatalf("%s: plan outside the kernel's bounds", c.name)
+		}
+		for trial := range 20 {
+			n := 1 + rng.IntN(adamRowMax)
+			if trial%2 == 0 {
+				n = adamRowMax - rng.IntN(3)*8
+			}
+			sT, sM, sV, sX := fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64())
+			idx0 := rng.Uint64() >> 20
+			gs, m, v, theta := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+			for j := range n {
+				idx := idx0 + uint64(j)
+				gs[j] = int64(rng.IntN(1<<26)) - 1<<25
+				m[j] = int64(rng.IntN(1<<16)) - 1<<15
+				v[j] = m[j]*m[j] + int64(rng.IntN(1<<20))
+				theta[j] = int64(rng.IntN(1<<29)) - 1<<28
+				switch {
+				case c.draws:
+					// g = 0, a1·(g − m) = −3m: −inc_m itself when 3 divides it (inc_m
+					// < 2^32, so |g − m| < 2^31: not declined).
+					gs[j] = 0
+					m[j] = (int64(sM.Draw(idx)>>(64-p.dM)) + 2) / 3
+					v[j] = int64(sV.Draw(idx) >> (64 - p.dV))
+				case c.wideG && rng.IntN(2) == 0:
+					g := b31 + int64(rng.IntN(b31/4)) // g² < 2^63
+					if rng.IntN(2) == 0 {
+						g = -g
+					}
+					gs[j], m[j] = -g, g+int64(rng.IntN(1<<20))-1<<19
+				case rng.IntN(16) == 0:
+					m[j] = p.m.hi // saturating
+				}
+			}
+			_, _, fastA := checkKernelArgs(t, fmt.Sprintf("%s, trial %d", c.name, trial), &p, theta, gs, m, v, 16, idx0, sT, sM, sV, sX, c.sPos)
+			if fastA != b2i(c.fast) {
+				t.Fatalf("%s: fastA = %d, want %d", c.name, fastA, b2i(c.fast))
 			}
 		}
 	}
