@@ -39,9 +39,9 @@
 //     d < 2^32); else the group takes the two Newton steps above (TestAdamKernelSwitches:
 //     quotients 2^27 − 1 … 2^27 + 2, remainders 0, 1, d − 1, divisors 1 … 2^31 + 2^30).
 //     The sign is applied after, which is Go's truncating division.
-// Three passes over the row, so that the long dependency chains of neighbouring
-// groups overlap: (A) g and the moments, (B) ⌊√v⌋ + ε_t and the ratio x, (C) θ and
-// the crossbar. A lane whose g or moment products leave the 64-bit bounds (lim*) is
+// Passes over the row, so that the long dependency chains of neighbouring groups
+// overlap: (A) g and the moments, (B1) ⌊√v⌋ + ε_t, (B2) the ratio x, (C) θ and the
+// crossbar. A lane whose g or moment products leave the 64-bit bounds (lim*) is
 // not stored and its bit set in fail (Go runs adamRow on it); a lane whose θ product
 // does (|x| > limT) is marked in failB after its moments are stored (Go runs adamTheta
 // on it). The row's last n mod 8 lanes are masked. Saturations are counted per lane in
@@ -465,7 +465,10 @@ passAF:
 
 	// Pass B: den = ⌊√v⌋ + ε_t, x = trunc(m·2^k / den) into xs for the lanes stored
 	// in pass A with den > 0; upd marks those whose θ product is within bounds,
-	// failB the others.
+	// failB the others. Two loops: B1 leaves den in xs, B2 reads it and leaves x
+	// there. Each group's chain (root, then quotient) is about 80 cycles; in one loop
+	// the scheduler held too few groups' waiting µops to overlap them (llvm-mca: 33
+	// cycles a group); split, each loop's chain is half as long (26).
 passB0:
 	VMOVDQU64    Z4, O_SATS(DI)
 	VMOVDQU64    Z14, O_SATS+64(DI)
@@ -494,13 +497,12 @@ passB0:
 	// one-step quotient), Z20 the bound of |x| (limT), Z21 the largest |x| pass C
 	// multiplies by vpmuldq (2^31 − 1 when lr_t fits 32 bits, else −1: none), Z29
 	// 1.0, Z30 0.5, Z31 2^48.
-passB:
-	CMPQ BX, CX
-	JGE  passC0
-	MOVQ         BX, DX
-	SHRQ         $3, DX
+	XORQ         DX, DX
+	CMPQ         CX, $0
+	JLE          passC0
+
+passB1:
 	KMOVB        O_OK(DI)(DX*1), K4
-	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
 	VMOVDQU64.Z  (R11)(BX*8), K4, Z3
 
 	// ⌊√v⌋: y ≈ 1/√max(v, 1), g = v·y, h = y/2, r = 1/2 − g·h, s = g + g·r (one
@@ -537,8 +539,19 @@ sqrt_fix:
 	VPCMPQ       $2, Z3, Z7, K2
 	VPADDQ       Z16, Z6, Z6
 	VPADDQ       Z22, Z6, K2, Z6
+	VMOVDQU64    Z6, O_XS(DI)(BX*8)
+	ADDQ         $8, BX
+	INCQ         DX
+	CMPQ         BX, CX
+	JLT          passB1
+	XORQ         BX, BX
+	XORQ         DX, DX
 
-	// den = ⌊√v⌋ + ε_t; K6 the stored lanes with den > 0, d = max(den, 1) (Z7).
+	// den = ⌊√v⌋ + ε_t (xs); K6 the stored lanes with den > 0, d = max(den, 1) (Z7).
+passB2:
+	KMOVB        O_OK(DI)(DX*1), K4
+	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
+	VMOVDQU64    O_XS(DI)(BX*8), Z6
 	VPCMPGTQ     Z27, Z6, K4, K6
 	VPMAXSQ      Z22, Z6, Z7
 
@@ -599,7 +612,9 @@ div_fix:
 	VPSUBQ       Z11, Z27, K5, Z11
 	VMOVDQU64    Z11, O_XS(DI)(BX*8)
 	ADDQ         $8, BX
-	JMP          passB
+	INCQ         DX
+	CMPQ         BX, CX
+	JLT          passB2
 
 	// Pass C: θ ← sat(θ + round(−lr_t·x·2^−dT)) on the lanes of upd; the crossbar
 	// cells of those whose θ changed.
