@@ -57,17 +57,21 @@ type adamArgs struct {
 
 	x64 [adamRowMax / 8]uint8 // 2992: lanes of upd whose θ product needs vpmullq
 
-	fastA int64 // 3024: 1 when pass A takes its loop for the chip's configuration (setFastA)
+	fastA int64 // 3024: 1 when pass A takes its loop for the chip's configuration (setFast)
+	fastC int64 // 3032: 1 when pass C does (setFast)
 }
 
-// setFastA sets a.fastA: pass A of the kernel has a loop without per-group switches for
-// the configuration of the chip's weights (gs holds −s; 1/C a power of two up to 2^dG;
-// a1 within 32 bits; g within 32 bits; m and v rounded stochastically with shifts of at
-// most 31, so that their draws leave out SplitMix's last step; sV = 0), the general
-// loop otherwise. Both take the same bits (TestAdamKernelFastA).
-func (a *adamArgs) setFastA() {
+// setFast sets a.fastA and a.fastC: passes A and C of the kernel have loops without
+// per-group switches for the configuration of the chip's weights, the general loops
+// serving the rest; both take the same bits (TestAdamKernelFast). Pass A's: gs holds
+// −s; 1/C a power of two up to 2^dG; a1 within 32 bits; g within 32 bits; m and v
+// rounded stochastically with shifts of at most 31, so that their draws leave out
+// SplitMix's last step; sV = 0. Pass C's: θ rounded stochastically; a crossbar, its
+// cells rounded by draws that leave out the last step (dX ≤ 31).
+func (a *adamArgs) setFast() {
 	a.fastA = b2i(a.sPos == 0 && a.invSh >= 0 && a.a132 != 0 && a.g32 != 0 && a.heM == 0 && a.dM <= 31 &&
 		a.heV == 0 && a.dV <= 31 && a.sV == 0)
+	a.fastC = b2i(a.heT == 0 && a.wx != nil && a.dX <= 31)
 }
 
 // adamRowMax is the most synapses of one kernel call.
@@ -146,7 +150,7 @@ func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, c
 	gs, m, v = gs[:n], m[:n], v[:n]
 	a.theta, a.gs, a.m, a.v = &theta[0], &gs[0], &m[0], &v[0]
 	a.n, a.idx0 = int64(n), idx0
-	a.setFastA()
+	a.setFast()
 	adamKernel(a)
 	// Each count summed in a register (a loop adding into an array in memory made a
 	// chain of store-to-load forwards, 8 % of a 256-synapse call).

@@ -125,6 +125,7 @@
 #define O_DGBIT 2984
 #define O_X64 2992
 #define O_FASTA 3024
+#define O_FASTC 3032
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -137,6 +138,15 @@
 #define MIX2(z, t) \
 	VPSRLQ  $30, z, t; \
 	VPXORQ  t, z, z; \
+	VPMULLQ Z24, z, z; \
+	VPSRLQ  $27, z, t; \
+	VPXORQ  t, z, z; \
+	VPMULLQ Z25, z, z
+
+// MIX2S is MIX2 of src into z (src kept).
+#define MIX2S(src, z, t) \
+	VPSRLQ  $30, src, t; \
+	VPXORQ  t, src, z; \
 	VPMULLQ Z24, z, z; \
 	VPSRLQ  $27, z, t; \
 	VPXORQ  t, z, z; \
@@ -378,7 +388,7 @@ v_add:
 	ADDQ         $8, BX
 	JMP          passA
 
-	// Pass A for the chip's configuration (fastA, see adamArgs.setFastA): the general
+	// Pass A for the chip's configuration (fastA, see adamArgs.setFast): the general
 	// loop's path through each switch, without the switches: s = −gs, g's product a
 	// shift, a1·(g − m) by vpmuldq, m and v rounded by draws that leave out SplitMix's
 	// last step, g² by vpmuldq, sV = 0, dV < 32. The constants the general loop
@@ -626,6 +636,8 @@ passC0:
 	MOVQ         $0x9E3779B97F4A7C15, AX
 	VPBROADCASTQ AX, Z23
 	IDX0G
+	CMPQ         O_FASTC(DI), $0
+	JNE          passCF0
 
 passC:
 	CMPQ BX, CX
@@ -695,6 +707,89 @@ nextC:
 	VPADDQ Z28, Z5, Z5
 	ADDQ   $8, BX
 	JMP    passC
+
+	// Pass C for the chip's configuration (fastC, see adamArgs.setFastC: θ rounded
+	// stochastically, a crossbar, its draw leaving out SplitMix's last step): the
+	// general loop's path without its switches but the group's (upd, x64) and θ's
+	// draw's last step (R13), the constants in registers, each draw's stream term
+	// running (Z2 sT + idx·γ, Z3 sX + idx·γ), and the crossbar formed for every group
+	// (its store masked to the lanes whose θ changed: on the chip, all).
+	// Z16 lr_t, Z17 dT, Z18 tLo, Z19 tHi, Z20 srT, Z21 srX, Z29 dX, Z30 xLo, Z31 xHi.
+passCF0:
+	VPBROADCASTQ O_LRT(DI), Z16
+	VPBROADCASTQ O_DT(DI), Z17
+	VPBROADCASTQ O_TLO(DI), Z18
+	VPBROADCASTQ O_THI(DI), Z19
+	VPBROADCASTQ O_SRT(DI), Z20
+	VPBROADCASTQ O_SRX(DI), Z21
+	VPBROADCASTQ O_DX(DI), Z29
+	VPBROADCASTQ O_XLO(DI), Z30
+	VPBROADCASTQ O_XHI(DI), Z31
+	VPADDQ.BCST  O_ST(DI), Z5, Z2
+	VPADDQ.BCST  O_SX(DI), Z5, Z3
+	MOVQ         O_WX(DI), SI
+	XORQ         R13, R13
+	CMPQ         O_SRT(DI), $33
+	SETLT        R13
+	XORQ         DX, DX
+	CMPQ         CX, $0
+	JLE          done
+
+passCF:
+	MOVBLZX      O_UPD(DI)(DX*1), AX
+	TESTL        AX, AX
+	JEQ          nextCF
+	KMOVB        AX, K6
+	VMOVDQU64    O_XS(DI)(BX*8), Z11
+	MOVBLZX      O_X64(DI)(DX*1), AX
+	TESTL        AX, AX
+	JNE          tF_mul64
+	VPMULDQ      Z16, Z11, Z6
+
+tF_mul:
+	MIX2S(Z2, Z9, Z12)
+	TESTQ        R13, R13
+	JNE          tF_last
+
+tF_sr:
+	VPSRLVQ      Z20, Z9, Z9
+	VPADDQ       Z9, Z6, Z6
+	VPSRAVQ      Z17, Z6, Z6
+	VMOVDQU64.Z  (R8)(BX*8), K6, Z4
+	VPADDQ       Z4, Z6, Z6
+	VPMINSQ      Z19, Z6, Z12
+	VPMAXSQ      Z18, Z12, Z12
+	VPCMPQ       $4, Z12, Z6, K6, K1
+	VPADDQ       Z22, Z0, K1, Z0
+	VMOVDQU64    Z12, K6, (R8)(BX*8)
+	VPCMPQ       $4, Z4, Z12, K6, K1
+	MIX2S(Z3, Z9, Z13)
+	VPSRLVQ      Z21, Z9, Z9
+	VPADDQ       Z12, Z9, Z9
+	VPSRAVQ      Z29, Z9, Z9
+	VPMINSQ      Z31, Z9, Z13
+	VPMAXSQ      Z30, Z13, Z13
+	VPCMPQ       $4, Z13, Z9, K1, K2
+	VPADDQ       Z22, Z1, K2, Z1
+	VPMOVQW      Z13, K1, (SI)(BX*2)
+
+nextCF:
+	VPADDQ       Z28, Z2, Z2
+	VPADDQ       Z28, Z3, Z3
+	ADDQ         $8, BX
+	INCQ         DX
+	CMPQ         BX, CX
+	JLT          passCF
+	JMP          done
+
+tF_mul64:
+	VPMULLQ      Z16, Z11, Z6
+	JMP          tF_mul
+
+tF_last:
+	VPSRLQ       $31, Z9, Z12
+	VPXORQ       Z12, Z9, Z9
+	JMP          tF_sr
 
 done:
 	VMOVDQU64 Z0, O_SATS+192(DI)

@@ -144,13 +144,17 @@ func checkKernelRow(t *testing.T, name string, p *optPlan, theta, gs, m, v []int
 // and the streams given.
 func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, idx0 uint64, sT, sM, sV, sX fixedpoint.Stream) (declinedA, declinedB int) {
 	t.Helper()
-	declinedA, declinedB, _ = checkKernelArgs(t, name, p, theta, gs, m, v, dX, idx0, sT, sM, sV, sX, false)
+	declinedA, declinedB, _ = checkKernelArgs(t, name, p, theta, gs, m, v, dX, idx0, sT, sM, sV, sX, kernelOpts{})
 	return declinedA, declinedB
 }
 
-// checkKernelArgs is checkKernelStreams, the kernel given the sums s = −gs themselves
-// when sPos is set (adamArgs.sPos), returning also the kernel's adamArgs.fastA.
-func checkKernelArgs(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, idx0 uint64, sT, sM, sV, sX fixedpoint.Stream, sPos bool) (declinedA, declinedB int, fastA int64) {
+// kernelOpts are checkKernelArgs's variations: the kernel given the sums s = −gs
+// themselves (adamArgs.sPos), no crossbar (wx nil).
+type kernelOpts struct{ sPos, noX bool }
+
+// checkKernelArgs is checkKernelStreams with o, returning also the kernel's choice of
+// loops (adamArgs.fastA, fastC).
+func checkKernelArgs(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, idx0 uint64, sT, sM, sV, sX fixedpoint.Stream, o kernelOpts) (declinedA, declinedB int, fast [2]int64) {
 	t.Helper()
 	n := len(theta)
 	m2, v2, th2 := slices.Clone(m), slices.Clone(v), slices.Clone(theta)
@@ -166,15 +170,18 @@ func checkKernelArgs(t *testing.T, name string, p *optPlan, theta, gs, m, v []in
 	old := slices.Clone(theta)
 	p.adamRow(theta, gs, m, v, den, idx0, sT, sM, sV, &c1, &t1)
 	for j := range theta {
-		if theta[j] != old[j] {
+		if theta[j] != old[j] && !o.noX {
 			wx1[j] = int16(wSat.clamp((theta[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c1[cntW].Saturations))
 		}
 	}
 	var a adamArgs
 	p.args(&a, sT, sM, sV)
 	a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), int64(dX), int64(64-dX), wSat.lo, wSat.hi, &wx2[0]
+	if o.noX {
+		a.wx = nil
+	}
 	kgs := gs
-	if sPos {
+	if o.sPos {
 		a.sPos = 1
 		kgs = make([]int64, n)
 		for j, x := range gs {
@@ -193,7 +200,7 @@ func checkKernelArgs(t *testing.T, name string, p *optPlan, theta, gs, m, v []in
 				declinedB++
 				p.adamTheta(th2[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, &t2)
 			}
-			if th2[j] != w {
+			if th2[j] != w && !o.noX {
 				wx2[j] = int16(wSat.clamp((th2[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c2[cntW].Saturations))
 			}
 		}
@@ -207,7 +214,7 @@ func checkKernelArgs(t *testing.T, name string, p *optPlan, theta, gs, m, v []in
 	if c1 != c2 || t1 != t2 {
 		t.Fatalf("%s: counters: kernel %v %d, adamRow %v %d", name, c2, t2, c1, t1)
 	}
-	return declinedA, declinedB, a.fastA
+	return declinedA, declinedB, [2]int64{a.fastA, a.fastC}
 }
 
 // TestAdamKernelProducts: the kernel's choices of multiply and draw, each way of each
@@ -346,42 +353,52 @@ func TestAdamKernelDraws(t *testing.T) {
 	}
 }
 
-// TestAdamKernelFastA: pass A's loop for the chip's configuration (adamArgs.setFastA)
-// is taken there, with 1/C = 2^dG (g = s, MNIST-1D at one context) and 2^(dG−5), and
-// the general loop is taken, with adamRow's bits, when any one of its conditions fails:
-// the sums given as s (sPos), 1/C not a power of two, a1 = 2^31, g beyond 32 bits
-// (lanes with 2^31 ≤ |g| < 1.25·2^31, m near g), m or v rounded half-even, sV = 1, and m's
-// or v's shift 32 (each lane's operand a1·(g − m) or a2·(g² − v) the negated draw, as
-// in TestAdamKernelDraws, a1 = 3 so that m's reaches draws of 2^31 and more, whose
-// last bit the left-out step changes, without |g − m| ≥ 2^31: a draw keeping
-// SplitMix's last step shows).
-func TestAdamKernelFastA(t *testing.T) {
+// TestAdamKernelFast: the loops of passes A and C for the chip's configuration
+// (adamArgs.setFast) are taken there, with 1/C = 2^dG (g = s, MNIST-1D at one
+// context) and 2^(dG−5), θ's draw with SplitMix's last step (dT = 41) and without (dT
+// = 26), and the general loops are taken, with adamRow's bits, when any one of their
+// conditions fails. Pass A: the sums given as s (sPos), 1/C not a power of two, a1 =
+// 2^31, g beyond 32 bits (lanes with 2^31 ≤ |g| < 1.25·2^31, m near g), m or v rounded
+// half-even, sV = 1, and m's or v's shift 32 (each lane's operand a1·(g − m) or a2·(g²
+// − v) the negated draw, as in TestAdamKernelDraws, a1 = 3 so that m's reaches draws
+// of 2^31 and more, whose last bit the left-out step changes, without |g − m| ≥ 2^31).
+// Pass C: θ rounded half-even, no crossbar, and the crossbar's shift dX = 32 (θ's
+// increment fixed, θ + inc set so that the new θ plus the crossbar's draw carries
+// exactly when the kernel's draw is at least the true one).
+func TestAdamKernelFast(t *testing.T) {
 	if !hasAdamKernel {
 		t.Skip("no AVX-512 DQ")
 	}
 	rng := rand.New(rand.NewPCG(17, 18))
 	const b31 = 1 << 31
 	for _, c := range []struct {
-		name  string
-		fast  bool
-		sPos  bool
-		mod   func(p *optPlan)
-		wideG bool // lanes with |g| ≥ 2^31
-		draws bool // m and v their negated draws
+		name   string
+		fast   [2]bool // passes A and C
+		o      kernelOpts
+		mod    func(p *optPlan)
+		wideG  bool // lanes with |g| ≥ 2^31
+		draws  bool // m and v their negated draws
+		xDraws bool // θ's increment fixed, the crossbar's rounding at its edge
+		dX     int  // 0: 16
 	}{
-		{name: "chip, g = s", fast: true, mod: func(p *optPlan) { p.dG = 31 }},
-		{name: "chip, dG − sh = 5", fast: true},
-		{name: "chip, draws", fast: true, draws: true},
-		{name: "chip, g within 32 bits", fast: true, wideG: true},
-		{name: "sPos", sPos: true},
-		{name: "1/C multiply", mod: func(p *optPlan) { p.invC = (b31 + 1) / 3; p.limG = mulLimit(p.invC) }},
-		{name: "a1 = 2^31", mod: func(p *optPlan) { p.a1, p.lim1 = b31, mulLimit(b31) }},
-		{name: "g beyond 32 bits", mod: func(p *optPlan) { p.grad = sat{-(1 << 40), 1 << 40} }, wideG: true},
-		{name: "m half-even", mod: func(p *optPlan) { p.heM = true }},
-		{name: "v half-even", mod: func(p *optPlan) { p.heV = true }},
-		{name: "sV = 1", mod: func(p *optPlan) { p.sV = 1 }},
-		{name: "dM = 32", mod: func(p *optPlan) { p.dM = 32 }, draws: true},
-		{name: "dV = 32", mod: func(p *optPlan) { p.dV = 32 }, draws: true},
+		{name: "chip, g = s", fast: [2]bool{true, true}, mod: func(p *optPlan) { p.dG = 31 }},
+		{name: "chip, dG − sh = 5", fast: [2]bool{true, true}},
+		{name: "chip, dT = 41", fast: [2]bool{true, true}, mod: func(p *optPlan) { p.dT = 41 }},
+		{name: "chip, draws", fast: [2]bool{true, true}, draws: true},
+		{name: "chip, g within 32 bits", fast: [2]bool{true, true}, wideG: true},
+		{name: "chip, crossbar draws, dX = 31", fast: [2]bool{true, true}, xDraws: true, dX: 31},
+		{name: "sPos", fast: [2]bool{false, true}, o: kernelOpts{sPos: true}},
+		{name: "1/C multiply", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.invC = (b31 + 1) / 3; p.limG = mulLimit(p.invC) }},
+		{name: "a1 = 2^31", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.a1, p.lim1 = b31, mulLimit(b31) }},
+		{name: "g beyond 32 bits", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.grad = sat{-(1 << 40), 1 << 40} }, wideG: true},
+		{name: "m half-even", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.heM = true }},
+		{name: "v half-even", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.heV = true }},
+		{name: "sV = 1", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.sV = 1 }},
+		{name: "dM = 32", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.dM = 32 }, draws: true},
+		{name: "dV = 32", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.dV = 32 }, draws: true},
+		{name: "θ half-even", fast: [2]bool{true, false}, mod: func(p *optPlan) { p.heT = true }},
+		{name: "no crossbar", fast: [2]bool{true, false}, o: kernelOpts{noX: true}},
+		{name: "crossbar draws, dX = 32", fast: [2]bool{true, false}, xDraws: true, dX: 32},
 	} {
 		p := adamPlan(1, false, false, false, 1<<21, 3)
 		if c.draws {
@@ -396,11 +413,22 @@ func TestAdamKernelFastA(t *testing.T) {
 			p.invC, p.dG = 1<<30, 30
 			p.limG = mulLimit(p.invC)
 		}
+		if c.xDraws {
+			// x = m (a1 = a2 = 0, k = 0, v = 1, ε_t = 0), θ's increment (m + draw)·2^−8
+			// = m/2^8 for m a multiple of 2^8.
+			p.a1, p.a2, p.k, p.epsT, p.lrt, p.dT = 0, 0, 0, 0, 1, 8
+			p.lim1, p.lim2, p.limT = mulLimit(0), mulLimit(0), mulLimit(1)
+			p.theta = sat{-(1 << 40), 1 << 40}
+		}
 		if c.mod != nil {
 			c.mod(&p)
 		}
 		if !p.adamVector() {
 			t.Fatalf("%s: plan outside the kernel's bounds", c.name)
+		}
+		dX := 16
+		if c.dX != 0 {
+			dX = c.dX
 		}
 		for trial := range 20 {
 			n := 1 + rng.IntN(adamRowMax)
@@ -423,6 +451,11 @@ func TestAdamKernelFastA(t *testing.T) {
 					gs[j] = 0
 					m[j] = (int64(sM.Draw(idx)>>(64-p.dM)) + 2) / 3
 					v[j] = int64(sV.Draw(idx) >> (64 - p.dV))
+				case c.xDraws:
+					// θ' = θ + inc = 2^dX − inc_x: carries exactly when the draw ≥ inc_x.
+					inc := int64(rng.IntN(1<<10)) + 1
+					gs[j], m[j], v[j] = 0, inc<<8, 1
+					theta[j] = 1<<dX - int64(sX.Draw(idx)>>(64-dX)) - inc
 				case c.wideG && rng.IntN(2) == 0:
 					g := b31 + int64(rng.IntN(b31/4)) // g² < 2^63
 					if rng.IntN(2) == 0 {
@@ -433,9 +466,9 @@ func TestAdamKernelFastA(t *testing.T) {
 					m[j] = p.m.hi // saturating
 				}
 			}
-			_, _, fastA := checkKernelArgs(t, fmt.Sprintf("%s, trial %d", c.name, trial), &p, theta, gs, m, v, 16, idx0, sT, sM, sV, sX, c.sPos)
-			if fastA != b2i(c.fast) {
-				t.Fatalf("%s: fastA = %d, want %d", c.name, fastA, b2i(c.fast))
+			_, _, fast := checkKernelArgs(t, fmt.Sprintf("%s, trial %d", c.name, trial), &p, theta, gs, m, v, dX, idx0, sT, sM, sV, sX, c.o)
+			if want := [2]int64{b2i(c.fast[0]), b2i(c.fast[1])}; fast != want {
+				t.Fatalf("%s: fastA, fastC = %v, want %v", c.name, fast, want)
 			}
 		}
 	}
