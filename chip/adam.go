@@ -67,11 +67,11 @@ type adamArgs struct {
 // −s; 1/C a power of two up to 2^dG; a1 within 32 bits; g within 32 bits; m and v
 // rounded stochastically with shifts of at most 31, so that their draws leave out
 // SplitMix's last step; sV = 0. Pass C's: θ rounded stochastically; a crossbar, its
-// cells rounded by draws that leave out the last step (dX ≤ 31).
+// cells rounded by draws that leave out the last step (dX ≤ 31), their range int16's.
 func (a *adamArgs) setFast() {
 	a.fastA = b2i(a.sPos == 0 && a.invSh >= 0 && a.a132 != 0 && a.g32 != 0 && a.heM == 0 && a.dM <= 31 &&
 		a.heV == 0 && a.dV <= 31 && a.sV == 0)
-	a.fastC = b2i(a.heT == 0 && a.wx != nil && a.dX <= 31)
+	a.fastC = b2i(a.heT == 0 && a.wx != nil && a.dX <= 31 && a.xLo == math.MinInt16 && a.xHi == math.MaxInt16)
 }
 
 // adamRowMax is the most synapses of one kernel call.

@@ -713,8 +713,11 @@ nextC:
 	// general loop's path without its switches but the group's (upd, x64) and θ's
 	// draw's last step (R13), the constants in registers, each draw's stream term
 	// running (Z2 sT + idx·γ, Z3 sX + idx·γ), and the crossbar formed for every group
-	// (its store masked to the lanes whose θ changed: on the chip, all).
-	// Z16 lr_t, Z17 dT, Z18 tLo, Z19 tHi, Z20 srT, Z21 srX, Z29 dX, Z30 xLo, Z31 xHi.
+	// (its store masked to the lanes whose θ changed: on the chip, all). The cells'
+	// range is int16's, so vpmovsqw's saturating store is the clamp (no vpminsq,
+	// vpmaxsq on port 0), and a cell saturates where w + 2^15 > 2^16 − 1 unsigned.
+	// Z16 lr_t, Z17 dT, Z18 tLo, Z19 tHi, Z20 srT, Z21 srX, Z29 dX, Z30 2^15, Z31
+	// 2^16 − 1.
 passCF0:
 	VPBROADCASTQ O_LRT(DI), Z16
 	VPBROADCASTQ O_DT(DI), Z17
@@ -723,8 +726,10 @@ passCF0:
 	VPBROADCASTQ O_SRT(DI), Z20
 	VPBROADCASTQ O_SRX(DI), Z21
 	VPBROADCASTQ O_DX(DI), Z29
-	VPBROADCASTQ O_XLO(DI), Z30
-	VPBROADCASTQ O_XHI(DI), Z31
+	MOVQ         $0x8000, AX
+	VPBROADCASTQ AX, Z30
+	MOVQ         $0xFFFF, AX
+	VPBROADCASTQ AX, Z31
 	VPADDQ.BCST  O_ST(DI), Z5, Z2
 	VPADDQ.BCST  O_SX(DI), Z5, Z3
 	MOVQ         O_WX(DI), SI
@@ -767,11 +772,10 @@ tF_sr:
 	VPSRLVQ      Z21, Z9, Z9
 	VPADDQ       Z12, Z9, Z9
 	VPSRAVQ      Z29, Z9, Z9
-	VPMINSQ      Z31, Z9, Z13
-	VPMAXSQ      Z30, Z13, Z13
-	VPCMPQ       $4, Z13, Z9, K1, K2
+	VPADDQ       Z30, Z9, Z13
+	VPCMPUQ      $6, Z31, Z13, K1, K2
 	VPADDQ       Z22, Z1, K2, Z1
-	VPMOVQW      Z13, K1, (SI)(BX*2)
+	VPMOVSQW     Z9, K1, (SI)(BX*2)
 
 nextCF:
 	VPADDQ       Z28, Z2, Z2

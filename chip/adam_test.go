@@ -149,8 +149,12 @@ func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v [
 }
 
 // kernelOpts are checkKernelArgs's variations: the kernel given the sums s = −gs
-// themselves (adamArgs.sPos), no crossbar (wx nil).
-type kernelOpts struct{ sPos, noX bool }
+// themselves (adamArgs.sPos), no crossbar (wx nil), crossbar cells of another range
+// than int16's.
+type kernelOpts struct {
+	sPos, noX bool
+	wLo, wHi  int64 // the cells' range, 0: int16's
+}
 
 // checkKernelArgs is checkKernelStreams with o, returning also the kernel's choice of
 // loops (adamArgs.fastA, fastC).
@@ -164,6 +168,12 @@ func checkKernelArgs(t *testing.T, name string, p *optPlan, theta, gs, m, v []in
 		wx2[j] = wx1[j]
 	}
 	wSat := sat{-1 << 15, 1<<15 - 1}
+	if o.wLo != 0 {
+		wSat.lo = o.wLo
+	}
+	if o.wHi != 0 {
+		wSat.hi = o.wHi
+	}
 	var c1, c2 [numCounted]fixedpoint.Counters
 	var t1, t2 uint64
 	den := make([]int64, n)
@@ -362,9 +372,11 @@ func TestAdamKernelDraws(t *testing.T) {
 // half-even, sV = 1, and m's or v's shift 32 (each lane's operand a1·(g − m) or a2·(g²
 // − v) the negated draw, as in TestAdamKernelDraws, a1 = 3 so that m's reaches draws
 // of 2^31 and more, whose last bit the left-out step changes, without |g − m| ≥ 2^31).
-// Pass C: θ rounded half-even, no crossbar, and the crossbar's shift dX = 32 (θ's
+// Pass C: θ rounded half-even, no crossbar, the crossbar's shift dX = 32 (θ's
 // increment fixed, θ + inc set so that the new θ plus the crossbar's draw carries
-// exactly when the kernel's draw is at least the true one).
+// exactly when the kernel's draw is at least the true one), and cells of a range
+// narrower than int16's at either end (−2^14 or 2^14 − 1, θ across w_mem's range: a
+// quarter saturate).
 func TestAdamKernelFast(t *testing.T) {
 	if !hasAdamKernel {
 		t.Skip("no AVX-512 DQ")
@@ -399,6 +411,8 @@ func TestAdamKernelFast(t *testing.T) {
 		{name: "θ half-even", fast: [2]bool{true, false}, mod: func(p *optPlan) { p.heT = true }},
 		{name: "no crossbar", fast: [2]bool{true, false}, o: kernelOpts{noX: true}},
 		{name: "crossbar draws, dX = 32", fast: [2]bool{true, false}, xDraws: true, dX: 32},
+		{name: "crossbar cells ≥ −2^14", fast: [2]bool{true, false}, o: kernelOpts{wLo: -1 << 14}},
+		{name: "crossbar cells < 2^14", fast: [2]bool{true, false}, o: kernelOpts{wHi: 1<<14 - 1}},
 	} {
 		p := adamPlan(1, false, false, false, 1<<21, 3)
 		if c.draws {
@@ -456,6 +470,8 @@ func TestAdamKernelFast(t *testing.T) {
 					inc := int64(rng.IntN(1<<10)) + 1
 					gs[j], m[j], v[j] = 0, inc<<8, 1
 					theta[j] = 1<<dX - int64(sX.Draw(idx)>>(64-dX)) - inc
+				case c.o.wLo != 0 || c.o.wHi != 0:
+					theta[j] = int64(rng.Uint64()>>32) - 1<<31 // w across int16: half beyond ±2^14
 				case c.wideG && rng.IntN(2) == 0:
 					g := b31 + int64(rng.IntN(b31/4)) // g² < 2^63
 					if rng.IntN(2) == 0 {
