@@ -59,6 +59,7 @@ type adamArgs struct {
 
 	fastA int64 // 3024: 1 when pass A takes its loop for the chip's configuration (setFast)
 	fastC int64 // 3032: 1 when pass C does (setFast)
+	a2h   int64 // 3040: a2·2^(32−dV) when dV ≤ 32, else 0 (the fast pass A's high half)
 }
 
 // setFast sets a.fastA and a.fastC: passes A and C of the kernel have loops without
@@ -66,11 +67,22 @@ type adamArgs struct {
 // serving the rest; both take the same bits (TestAdamKernelFast). Pass A's: gs holds
 // −s; 1/C a power of two up to 2^dG; a1 within 32 bits; g within 32 bits; m and v
 // rounded stochastically with shifts of at most 31, so that their draws leave out
-// SplitMix's last step; sV = 0. Pass C's: θ rounded stochastically; a crossbar, its
-// cells rounded by draws that leave out the last step (dX ≤ 31), their range int16's.
+// SplitMix's last step; sV = 0 (and a2·2^(32−dV) < 2^30, which adamVector's bound on
+// a2 implies, so that its vpmuldq takes it). Of its two loops,
+// fastA = 2 takes g = s exactly (1/C = 2^dG) where no s within limG reaches below gLo
+// (no rounding, no lower clamp), fastA = 1 the rest. Pass C's: θ rounded
+// stochastically; a crossbar, its cells rounded by draws that leave out the last step
+// (dX ≤ 31), their range int16's.
 func (a *adamArgs) setFast() {
-	a.fastA = b2i(a.sPos == 0 && a.invSh >= 0 && a.a132 != 0 && a.g32 != 0 && a.heM == 0 && a.dM <= 31 &&
-		a.heV == 0 && a.dV <= 31 && a.sV == 0)
+	if a.sPos == 0 && a.invSh >= 0 && a.a132 != 0 && a.g32 != 0 && a.heM == 0 && a.dM <= 31 &&
+		a.heV == 0 && a.dV <= 31 && a.sV == 0 {
+		a.fastA = 1
+		if a.dG == 0 && a.gLo <= -a.limG {
+			a.fastA = 2
+		}
+	} else {
+		a.fastA = 0
+	}
 	a.fastC = b2i(a.heT == 0 && a.wx != nil && a.dX <= 31 && a.xLo == math.MinInt16 && a.xHi == math.MaxInt16)
 }
 
@@ -122,6 +134,11 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 	if sh := bits.TrailingZeros64(uint64(p.invC)); p.invC > 0 && p.invC&(p.invC-1) == 0 && sh <= dG {
 		invSh, dG = int64(sh), dG-sh
 	}
+	// a2h: a2·2^(32−dV) < 2^30 (adamVector: bits.Len64(a2) + 63 − dV ≤ 61).
+	a2h := int64(0)
+	if p.dV <= 32 {
+		a2h = p.a2 << (32 - p.dV)
+	}
 	halfG, dGbit := int64(0), int64(0)
 	if dG > 0 {
 		halfG, dGbit = 1<<(dG-1)-1, 1<<dG
@@ -137,6 +154,7 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 		vSh:   int64(max(p.dV-32, 32-p.dV)),
 		g32:   b2i(p.grad.lo >= math.MinInt32 && p.grad.hi <= math.MaxInt32),
 		invSh: invSh, a132: b2i(fits32(p.a1)), dGbit: dGbit,
+		a2h: a2h,
 	}
 }
 

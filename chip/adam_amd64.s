@@ -126,6 +126,7 @@
 #define O_X64 2992
 #define O_FASTA 3024
 #define O_FASTC 3032
+#define O_A2H 3040
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -173,6 +174,67 @@
 	VPMULUDQ Z7, Z14, Z14; \
 	VPSLLQ   $32, Z14, Z14; \
 	VPADDQ   Z14, p, p
+
+// AF_PRE begins a group of the fast pass A: s = −gs (Z0), K4 the lanes within the
+// row with |s| ≤ limG.
+#define AF_PRE \
+	VMOVDQU64.Z (R9)(BX*8), K3, Z0; \
+	VPSUBQ      Z0, Z27, Z0; \
+	VPADDQ      Z17, Z0, Z6; \
+	VPCMPUQ     $2, Z18, Z6, K3, K4
+
+// AF_POST ends a group of the fast pass A, g in Z12 (gu before its clamp): the ok
+// mask, the moments, the counts, the next group's stream terms.
+#define AF_POST(gu) \
+	VMOVDQU64.Z  (R10)(BX*8), K3, Z2; \
+	VPSUBQ       Z2, Z12, Z6; \
+	VPADDQ.BCST  O_LIM1(DI), Z6, Z7; \
+	VPCMPUQ.BCST $2, O_LIM12(DI), Z7, K4, K4; \
+	KMOVB        K4, O_OK(DI)(R12*1); \
+	VPCMPQ       $4, Z12, gu, K4, K1; \
+	VPADDQ       Z22, Z4, K1, Z4; \
+	VPMULDQ.BCST O_A1(DI), Z6, Z6; \
+	MIX2S(Z16, Z9, Z11); \
+	VPSRLVQ.BCST O_SRM(DI), Z9, Z9; \
+	VPADDQ       Z9, Z6, Z6; \
+	VPSRAVQ.BCST O_DM(DI), Z6, Z6; \
+	VPADDQ       Z6, Z2, Z2; \
+	VPMINSQ.BCST O_MHI(DI), Z2, Z9; \
+	VPMAXSQ.BCST O_MLO(DI), Z9, Z9; \
+	VPCMPQ       $4, Z9, Z2, K4, K1; \
+	VPADDQ       Z22, Z14, K1, Z14; \
+	VMOVDQU64    Z9, K4, (R10)(BX*8); \
+	VMOVDQU64.Z  (R11)(BX*8), K3, Z3; \
+	VPMULDQ      Z12, Z12, Z6; \
+	VPSUBQ       Z3, Z6, Z6; \
+	VPSHUFD      $0xF5, Z6, Z12; \
+	VPMULDQ      Z26, Z12, Z12; \
+	VPMULUDQ     Z31, Z6, Z13; \
+	MIX2S(Z23, Z9, Z11); \
+	VPSRLVQ.BCST O_SRV(DI), Z9, Z9; \
+	VPADDQ       Z9, Z13, Z13; \
+	VPSRLVQ.BCST O_DV(DI), Z13, Z13; \
+	VPADDQ       Z13, Z12, Z6; \
+	VPADDQ       Z6, Z3, Z3; \
+	VPMINSQ.BCST O_VHI(DI), Z3, Z9; \
+	VPMAXSQ.BCST O_VLO(DI), Z9, Z9; \
+	VPCMPQ       $4, Z9, Z3, K4, K1; \
+	VPADDQ       Z22, Z15, K1, Z15; \
+	VMOVDQU64    Z9, K4, (R11)(BX*8); \
+	VPADDQ       Z28, Z16, Z16; \
+	VPADDQ       Z28, Z23, Z23; \
+	ADDQ         $8, BX; \
+	INCQ         R12
+
+// TAILK sets K3 to the lanes BX … n−1 (n − BX < 8) of the row's last group (AX, DX
+// scratch; six instructions).
+#define TAILK \
+	MOVQ  CX, AX; \
+	SUBQ  BX, AX; \
+	MOVQ  $1, DX; \
+	SHLXQ AX, DX, DX; \
+	DECQ  DX; \
+	KMOVB DX, K3
 
 // TAIL sets K3 to the lanes BX … min(BX+8, n)−1 of the row (AX, DX scratch).
 #define TAIL \
@@ -388,90 +450,62 @@ v_add:
 	ADDQ         $8, BX
 	JMP          passA
 
-	// Pass A for the chip's configuration (fastA, see adamArgs.setFast): the general
-	// loop's path through each switch, without the switches: s = −gs, g's product a
-	// shift, a1·(g − m) by vpmuldq, m and v rounded by draws that leave out SplitMix's
-	// last step, g² by vpmuldq, sV = 0, dV < 32. The constants the general loop
-	// broadcasts into registers per group are memory operands broadcast by the
-	// instructions (Z31 holds a2, used twice); the mask of the group's lanes, K3, is
-	// all ones but for the row's last group; R12 is the group's index (BX/8). The
+	// Pass A for the chip's configuration (fastA ≠ 0, see adamArgs.setFast): the
+	// general loop's path through each switch, without the switches: s = −gs, g's
+	// product a shift, a1·(g − m) by vpmuldq, m and v rounded by draws that leave out
+	// SplitMix's last step, g² by vpmuldq, sV = 0, dV < 32, and a2·2^(32−dV) within
+	// 32 bits, so that the high half of a2·(g² − v), shifted, is one vpmuldq (Z26). The
+	// constants the general loop broadcasts into registers per group are memory
+	// operands broadcast by the instructions (Z31 holds a2); the draws' stream terms
+	// run in Z16 (sM + idx·γ) and Z23 (sV + idx·γ); the mask of the group's lanes, K3,
+	// is all ones but for the row's last group; R12 is the group's index (BX/8). The
 	// high half of g² − v for vpmuldq is vpshufd's copy of its high dwords (vpmuldq
-	// reads the low dword, signed: vpsraq's 32-bit shift on port 0 is not needed).
+	// reads the low dword, signed: no vpsraq on port 0). Two loops: fastA = 1 rounds
+	// g = rhe(s, dG − sh); fastA = 2 is 1/C = 2^dG, g = s exactly, and −limG ≥ gLo,
+	// so that g needs no rounding and no lower clamp.
 passAF0:
 	XORQ         R12, R12
 	VPBROADCASTQ O_A2(DI), Z31
+	VPBROADCASTQ O_A2H(DI), Z26
+	VPADDQ.BCST  O_SM(DI), Z5, Z16
+	VPADDQ.BCST  O_SV2(DI), Z5, Z23
 	KXNORB       K3, K3, K3
 	CMPQ         CX, $8
-	JGE          passAF
-	MOVQ         $1, DX
-	SHLXQ        CX, DX, DX
-	DECQ         DX
-	KMOVB        DX, K3
+	JGE          passAF1
+	TAILK
+
+passAF1:
+	CMPQ         O_FASTA(DI), $2
+	JEQ          passAE
 
 passAF:
-	VMOVDQU64.Z  (R9)(BX*8), K3, Z0
-	VPSUBQ       Z0, Z27, Z0
-	VPADDQ       Z17, Z0, Z6
-	VPCMPUQ      $2, Z18, Z6, K3, K4
+	AF_PRE
 	VPTESTMQ     Z29, Z0, K1
 	VPADDQ       Z30, Z0, Z1
 	VPADDQ       Z22, Z1, K1, Z1
 	VPSRAVQ      Z19, Z1, Z1
 	VPMINSQ      Z21, Z1, Z12
 	VPMAXSQ      Z20, Z12, Z12
-	VMOVDQU64.Z  (R10)(BX*8), K3, Z2
-	VPSUBQ       Z2, Z12, Z6
-	VPADDQ.BCST  O_LIM1(DI), Z6, Z7
-	VPCMPUQ.BCST $2, O_LIM12(DI), Z7, K4, K4
-	KMOVB        K4, O_OK(DI)(R12*1)
-	VPCMPQ       $4, Z12, Z1, K4, K1
-	VPADDQ       Z22, Z4, K1, Z4
-	VPMULDQ.BCST O_A1(DI), Z6, Z6
-	VPADDQ.BCST  O_SM(DI), Z5, Z9
-	MIX2(Z9, Z11)
-	VPSRLVQ.BCST O_SRM(DI), Z9, Z9
-	VPADDQ       Z9, Z6, Z6
-	VPSRAVQ.BCST O_DM(DI), Z6, Z6
-	VPADDQ       Z6, Z2, Z2
-	VPMINSQ.BCST O_MHI(DI), Z2, Z9
-	VPMAXSQ.BCST O_MLO(DI), Z9, Z9
-	VPCMPQ       $4, Z9, Z2, K4, K1
-	VPADDQ       Z22, Z14, K1, Z14
-	VMOVDQU64    Z9, K4, (R10)(BX*8)
-	VMOVDQU64.Z  (R11)(BX*8), K3, Z3
-	VPMULDQ      Z12, Z12, Z6
-	VPSUBQ       Z3, Z6, Z6
-	VPSHUFD      $0xF5, Z6, Z12
-	VPMULDQ      Z31, Z12, Z12
-	VPMULUDQ     Z31, Z6, Z13
-	VPADDQ.BCST  O_SV2(DI), Z5, Z9
-	MIX2(Z9, Z11)
-	VPSRLVQ.BCST O_SRV(DI), Z9, Z9
-	VPADDQ       Z9, Z13, Z13
-	VPSLLVQ.BCST O_VSH(DI), Z12, Z12
-	VPSRLVQ.BCST O_DV(DI), Z13, Z13
-	VPADDQ       Z13, Z12, Z6
-	VPADDQ       Z6, Z3, Z3
-	VPMINSQ.BCST O_VHI(DI), Z3, Z9
-	VPMAXSQ.BCST O_VLO(DI), Z9, Z9
-	VPCMPQ       $4, Z9, Z3, K4, K1
-	VPADDQ       Z22, Z15, K1, Z15
-	VMOVDQU64    Z9, K4, (R11)(BX*8)
-	VPADDQ       Z28, Z5, Z5
-	ADDQ         $8, BX
-	INCQ         R12
+	AF_POST(Z1)
 	LEAQ         8(BX), AX
 	CMPQ         AX, CX
 	JLE          passAF
 	CMPQ         BX, CX
 	JGE          passB0
-	MOVQ         CX, AX
-	SUBQ         BX, AX
-	MOVQ         $1, DX
-	SHLXQ        AX, DX, DX
-	DECQ         DX
-	KMOVB        DX, K3
+	TAILK
 	JMP          passAF
+
+passAE:
+	AF_PRE
+	VPMINSQ      Z21, Z0, Z12
+	AF_POST(Z0)
+	LEAQ         8(BX), AX
+	CMPQ         AX, CX
+	JLE          passAE
+	CMPQ         BX, CX
+	JGE          passB0
+	TAILK
+	JMP          passAE
 
 	// Pass B: den = ⌊√v⌋ + ε_t, x = trunc(m·2^k / den) into xs for the lanes stored
 	// in pass A with den > 0; upd marks those whose θ product is within bounds,
@@ -800,3 +834,4 @@ done:
 	VMOVDQU64 Z1, O_SATS+256(DI)
 	VZEROUPPER
 	RET
+

@@ -365,7 +365,8 @@ func TestAdamKernelDraws(t *testing.T) {
 
 // TestAdamKernelFast: the loops of passes A and C for the chip's configuration
 // (adamArgs.setFast) are taken there, with 1/C = 2^dG (g = s, MNIST-1D at one
-// context) and 2^(dG−5), θ's draw with SplitMix's last step (dT = 41) and without (dT
+// context: pass A's second loop, and its first where gLo > −limG, s = ±limG in a
+// quarter of the lanes) and 2^(dG−5), θ's draw with SplitMix's last step (dT = 41) and without (dT
 // = 26), and the general loops are taken, with adamRow's bits, when any one of their
 // conditions fails. Pass A: the sums given as s (sPos), 1/C not a power of two, a1 =
 // 2^31, g beyond 32 bits (lanes with 2^31 ≤ |g| < 1.25·2^31, m near g), m or v rounded
@@ -385,34 +386,36 @@ func TestAdamKernelFast(t *testing.T) {
 	const b31 = 1 << 31
 	for _, c := range []struct {
 		name   string
-		fast   [2]bool // passes A and C
+		fast   [2]int64 // fastA, fastC
 		o      kernelOpts
 		mod    func(p *optPlan)
 		wideG  bool // lanes with |g| ≥ 2^31
 		draws  bool // m and v their negated draws
 		xDraws bool // θ's increment fixed, the crossbar's rounding at its edge
 		dX     int  // 0: 16
+		gEdge  bool // lanes with s = ±2^31 (g's clamps)
 	}{
-		{name: "chip, g = s", fast: [2]bool{true, true}, mod: func(p *optPlan) { p.dG = 31 }},
-		{name: "chip, dG − sh = 5", fast: [2]bool{true, true}},
-		{name: "chip, dT = 41", fast: [2]bool{true, true}, mod: func(p *optPlan) { p.dT = 41 }},
-		{name: "chip, draws", fast: [2]bool{true, true}, draws: true},
-		{name: "chip, g within 32 bits", fast: [2]bool{true, true}, wideG: true},
-		{name: "chip, crossbar draws, dX = 31", fast: [2]bool{true, true}, xDraws: true, dX: 31},
-		{name: "sPos", fast: [2]bool{false, true}, o: kernelOpts{sPos: true}},
-		{name: "1/C multiply", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.invC = (b31 + 1) / 3; p.limG = mulLimit(p.invC) }},
-		{name: "a1 = 2^31", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.a1, p.lim1 = b31, mulLimit(b31) }},
-		{name: "g beyond 32 bits", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.grad = sat{-(1 << 40), 1 << 40} }, wideG: true},
-		{name: "m half-even", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.heM = true }},
-		{name: "v half-even", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.heV = true }},
-		{name: "sV = 1", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.sV = 1 }},
-		{name: "dM = 32", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.dM = 32 }, draws: true},
-		{name: "dV = 32", fast: [2]bool{false, true}, mod: func(p *optPlan) { p.dV = 32 }, draws: true},
-		{name: "θ half-even", fast: [2]bool{true, false}, mod: func(p *optPlan) { p.heT = true }},
-		{name: "no crossbar", fast: [2]bool{true, false}, o: kernelOpts{noX: true}},
-		{name: "crossbar draws, dX = 32", fast: [2]bool{true, false}, xDraws: true, dX: 32},
-		{name: "crossbar cells ≥ −2^14", fast: [2]bool{true, false}, o: kernelOpts{wLo: -1 << 14}},
-		{name: "crossbar cells < 2^14", fast: [2]bool{true, false}, o: kernelOpts{wHi: 1<<14 - 1}},
+		{name: "chip, g = s", fast: [2]int64{2, 1}, mod: func(p *optPlan) { p.dG = 31 }, gEdge: true},
+		{name: "g = s, gLo above −limG", fast: [2]int64{1, 1}, mod: func(p *optPlan) { p.dG = 31; p.grad.lo++ }, gEdge: true},
+		{name: "chip, dG − sh = 5", fast: [2]int64{1, 1}},
+		{name: "chip, dT = 41", fast: [2]int64{1, 1}, mod: func(p *optPlan) { p.dT = 41 }},
+		{name: "chip, draws", fast: [2]int64{1, 1}, draws: true},
+		{name: "chip, g within 32 bits", fast: [2]int64{1, 1}, wideG: true},
+		{name: "chip, crossbar draws, dX = 31", fast: [2]int64{1, 1}, xDraws: true, dX: 31},
+		{name: "sPos", fast: [2]int64{0, 1}, o: kernelOpts{sPos: true}},
+		{name: "1/C multiply", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.invC = (b31 + 1) / 3; p.limG = mulLimit(p.invC) }},
+		{name: "a1 = 2^31", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.a1, p.lim1 = b31, mulLimit(b31) }},
+		{name: "g beyond 32 bits", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.grad = sat{-(1 << 40), 1 << 40} }, wideG: true},
+		{name: "m half-even", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.heM = true }},
+		{name: "v half-even", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.heV = true }},
+		{name: "sV = 1", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.sV = 1 }},
+		{name: "dM = 32", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.dM = 32 }, draws: true},
+		{name: "dV = 32", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.dV = 32 }, draws: true},
+		{name: "θ half-even", fast: [2]int64{1, 0}, mod: func(p *optPlan) { p.heT = true }},
+		{name: "no crossbar", fast: [2]int64{1, 0}, o: kernelOpts{noX: true}},
+		{name: "crossbar draws, dX = 32", fast: [2]int64{1, 0}, xDraws: true, dX: 32},
+		{name: "crossbar cells ≥ −2^14", fast: [2]int64{1, 0}, o: kernelOpts{wLo: -1 << 14}},
+		{name: "crossbar cells < 2^14", fast: [2]int64{1, 0}, o: kernelOpts{wHi: 1<<14 - 1}},
 	} {
 		p := adamPlan(1, false, false, false, 1<<21, 3)
 		if c.draws {
@@ -472,6 +475,12 @@ func TestAdamKernelFast(t *testing.T) {
 					theta[j] = 1<<dX - int64(sX.Draw(idx)>>(64-dX)) - inc
 				case c.o.wLo != 0 || c.o.wHi != 0:
 					theta[j] = int64(rng.Uint64()>>32) - 1<<31 // w across int16: half beyond ±2^14
+				case c.gEdge && rng.IntN(4) == 0:
+					// s = ±2^31 = ±limG, m ≤ 0 or ≥ 0 so that |g − m| < 2^31.
+					gs[j], m[j] = -b31, max(m[j], -m[j])
+					if rng.IntN(2) == 0 {
+						gs[j], m[j] = b31, -m[j]
+					}
 				case c.wideG && rng.IntN(2) == 0:
 					g := b31 + int64(rng.IntN(b31/4)) // g² < 2^63
 					if rng.IntN(2) == 0 {
@@ -483,8 +492,8 @@ func TestAdamKernelFast(t *testing.T) {
 				}
 			}
 			_, _, fast := checkKernelArgs(t, fmt.Sprintf("%s, trial %d", c.name, trial), &p, theta, gs, m, v, dX, idx0, sT, sM, sV, sX, c.o)
-			if want := [2]int64{b2i(c.fast[0]), b2i(c.fast[1])}; fast != want {
-				t.Fatalf("%s: fastA, fastC = %v, want %v", c.name, fast, want)
+			if fast != c.fast {
+				t.Fatalf("%s: fastA, fastC = %v, want %v", c.name, fast, c.fast)
 			}
 		}
 	}
