@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 
@@ -50,11 +51,39 @@ type adamArgs struct {
 	// (the kernel's vector counters, summed by kernelRow).
 	sats [5][8]uint64
 
-	invSh int64 // 2968: log2 invC when invC is a power of two below 2^dG (then dG, halfG, dGbit are dG − invSh's: no product), else −1
+	invSh int64 // 2968: log2 invC when invC is a power of two up to 2^dG (then dG, halfG, dGbit are dG − invSh's: no product), else −1
 	a132  int64 // 2976: 1 when a1 fits 32 bits (a1·x by vpmuldq; lim1 ≤ 2^31 − 1)
-	dGbit int64 // 2984: 2^dG
+	dGbit int64 // 2984: 2^dG (0 when dG = 0)
 
 	x64 [adamRowMax / 8]uint8 // 2992: lanes of upd whose θ product needs vpmullq
+
+	fastA int64 // 3024: 1 when pass A takes its loop for the chip's configuration (setFast)
+	fastC int64 // 3032: 1 when pass C does (setFast)
+	a2h   int64 // 3040: a2·2^(32−dV) when dV ≤ 32, else 0 (the fast pass A's high half)
+}
+
+// setFast sets a.fastA and a.fastC: passes A and C of the kernel have loops without
+// per-group switches for the configuration of the chip's weights, the general loops
+// serving the rest; both take the same bits (TestAdamKernelFast). Pass A's: gs holds
+// −s; 1/C a power of two up to 2^dG; a1 within 32 bits; g within 32 bits; m and v
+// rounded stochastically with shifts of at most 31, so that their draws leave out
+// SplitMix's last step; sV = 0 (and a2·2^(32−dV) < 2^30, which adamVector's bound on
+// a2 implies, so that its vpmuldq takes it). Of its two loops,
+// fastA = 2 takes g = s exactly (1/C = 2^dG) where no s within limG reaches below gLo
+// (no rounding, no lower clamp), fastA = 1 the rest. Pass C's: θ rounded
+// stochastically; a crossbar, its cells rounded by draws that leave out the last step
+// (dX ≤ 31), their range int16's.
+func (a *adamArgs) setFast() {
+	if a.sPos == 0 && a.invSh >= 0 && a.a132 != 0 && a.g32 != 0 && a.heM == 0 && a.dM <= 31 &&
+		a.heV == 0 && a.dV <= 31 && a.sV == 0 {
+		a.fastA = 1
+		if a.dG == 0 && a.gLo <= -a.limG {
+			a.fastA = 2
+		}
+	} else {
+		a.fastA = 0
+	}
+	a.fastC = b2i(a.heT == 0 && a.wx != nil && a.dX <= 31 && a.xLo == math.MinInt16 && a.xHi == math.MaxInt16)
 }
 
 // adamRowMax is the most synapses of one kernel call.
@@ -97,14 +126,25 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 	if fits32(p.a1) && p.a1 != 0 {
 		lim1 = min(lim1, math.MaxInt32)
 	}
-	// g = rhe(invC·s, dG): when invC = 2^sh, sh < dG, it is rhe(s, dG − sh), the same
-	// bits (the sum's low sh bits are 0 and cannot carry).
+	// g = rhe(invC·s, dG): when invC = 2^sh, sh ≤ dG, it is rhe(s, dG − sh), the same
+	// bits (the sum's low sh bits are 0 and cannot carry); for sh = dG, s itself
+	// (rhe(x, 0) = x: halfG and dGbit 0, nothing added, a shift of 0; MNIST-1D at one
+	// context, 1/C = 2^31 and dG = 31).
 	invSh, dG := int64(-1), p.dG
-	if sh := bits.TrailingZeros64(uint64(p.invC)); p.invC > 0 && p.invC&(p.invC-1) == 0 && sh < dG {
+	if sh := bits.TrailingZeros64(uint64(p.invC)); p.invC > 0 && p.invC&(p.invC-1) == 0 && sh <= dG {
 		invSh, dG = int64(sh), dG-sh
 	}
+	// a2h: a2·2^(32−dV) < 2^30 (adamVector: bits.Len64(a2) + 63 − dV ≤ 61).
+	a2h := int64(0)
+	if p.dV <= 32 {
+		a2h = p.a2 << (32 - p.dV)
+	}
+	halfG, dGbit := int64(0), int64(0)
+	if dG > 0 {
+		halfG, dGbit = 1<<(dG-1)-1, 1<<dG
+	}
 	*a = adamArgs{
-		invC: p.invC, limG: p.limG, limG2: int64(2 * uint64(p.limG)), dG: int64(dG), halfG: 1<<(dG-1) - 1, gLo: p.grad.lo, gHi: p.grad.hi,
+		invC: p.invC, limG: p.limG, limG2: int64(2 * uint64(p.limG)), dG: int64(dG), halfG: halfG, gLo: p.grad.lo, gHi: p.grad.hi,
 		a1: p.a1, lim1: lim1, lim12: int64(2 * uint64(lim1)), dM: int64(p.dM), halfM: 1<<(p.dM-1) - 1, srM: int64(64 - p.dM), heM: b2i(p.heM), mLo: p.m.lo, mHi: p.m.hi,
 		a2: p.a2, lim2: p.lim2, nlim2: -p.lim2, dV: int64(p.dV), halfV: 1<<(p.dV-1) - 1, srV: int64(64 - p.dV), heV: b2i(p.heV), sV: int64(p.sV), vLo: p.v.lo, vHi: p.v.hi,
 		epsT: p.epsT, k: int64(p.k),
@@ -113,7 +153,8 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 		lanes: [8]int64{0, 1, 2, 3, 4, 5, 6, 7},
 		vSh:   int64(max(p.dV-32, 32-p.dV)),
 		g32:   b2i(p.grad.lo >= math.MinInt32 && p.grad.hi <= math.MaxInt32),
-		invSh: invSh, a132: b2i(fits32(p.a1)), dGbit: 1 << dG,
+		invSh: invSh, a132: b2i(fits32(p.a1)), dGbit: dGbit,
+		a2h: a2h,
 	}
 }
 
@@ -127,20 +168,27 @@ func (p *optPlan) kernelRow(a *adamArgs, theta, gs, m, v []int64, idx0 uint64, c
 	gs, m, v = gs[:n], m[:n], v[:n]
 	a.theta, a.gs, a.m, a.v = &theta[0], &gs[0], &m[0], &v[0]
 	a.n, a.idx0 = int64(n), idx0
+	a.setFast()
 	adamKernel(a)
+	// Each count summed in a register (a loop adding into an array in memory made a
+	// chain of store-to-load forwards, 8 % of a 256-synapse call).
 	var c [5]uint64
 	for i := range c {
-		for _, x := range a.sats[i] {
-			c[i] += x
-		}
+		s := &a.sats[i]
+		c[i] = (s[0] + s[1]) + (s[2] + s[3]) + (s[4] + s[5]) + (s[6] + s[7])
 	}
 	cnt[cntGrad].Saturations += c[0]
 	cnt[cntAdamM].Saturations += c[1]
 	cnt[cntAdamV].Saturations += c[2]
 	*cT += c[3]
 	cnt[cntW].Saturations += c[4]
-	for g := range (n + 7) / 8 {
-		fail[g] = ^a.ok[g] & uint8(1<<min(8, n-8*g)-1)
+	// fail = ¬ok within the row, eight groups a word.
+	for w := 0; 64*w < n; w++ {
+		x := ^binary.LittleEndian.Uint64(a.ok[8*w:])
+		if r := n - 64*w; r < 64 {
+			x &= 1<<r - 1
+		}
+		binary.LittleEndian.PutUint64(fail[8*w:], x)
 	}
 	return fail, a.failB
 }

@@ -39,9 +39,9 @@
 //     d < 2^32); else the group takes the two Newton steps above (TestAdamKernelSwitches:
 //     quotients 2^27 − 1 … 2^27 + 2, remainders 0, 1, d − 1, divisors 1 … 2^31 + 2^30).
 //     The sign is applied after, which is Go's truncating division.
-// Three passes over the row, so that the long dependency chains of neighbouring
-// groups overlap: (A) g and the moments, (B) ⌊√v⌋ + ε_t and the ratio x, (C) θ and
-// the crossbar. A lane whose g or moment products leave the 64-bit bounds (lim*) is
+// Passes over the row, so that the long dependency chains of neighbouring groups
+// overlap: (A) g and the moments, (B1) ⌊√v⌋ + ε_t, (B2) the ratio x, (C) θ and the
+// crossbar. A lane whose g or moment products leave the 64-bit bounds (lim*) is
 // not stored and its bit set in fail (Go runs adamRow on it); a lane whose θ product
 // does (|x| > limT) is marked in failB after its moments are stored (Go runs adamTheta
 // on it). The row's last n mod 8 lanes are masked. Saturations are counted per lane in
@@ -124,6 +124,9 @@
 #define O_A132 2976
 #define O_DGBIT 2984
 #define O_X64 2992
+#define O_FASTA 3024
+#define O_FASTC 3032
+#define O_A2H 3040
 
 // MIX: z = mix(z) (SplitMix64's finaliser), t scratch; Z24, Z25 hold its multipliers.
 #define MIX(z, t) \
@@ -136,6 +139,15 @@
 #define MIX2(z, t) \
 	VPSRLQ  $30, z, t; \
 	VPXORQ  t, z, z; \
+	VPMULLQ Z24, z, z; \
+	VPSRLQ  $27, z, t; \
+	VPXORQ  t, z, z; \
+	VPMULLQ Z25, z, z
+
+// MIX2S is MIX2 of src into z (src kept).
+#define MIX2S(src, z, t) \
+	VPSRLQ  $30, src, t; \
+	VPXORQ  t, src, z; \
 	VPMULLQ Z24, z, z; \
 	VPSRLQ  $27, z, t; \
 	VPXORQ  t, z, z; \
@@ -162,6 +174,67 @@
 	VPMULUDQ Z7, Z14, Z14; \
 	VPSLLQ   $32, Z14, Z14; \
 	VPADDQ   Z14, p, p
+
+// AF_PRE begins a group of the fast pass A: s = −gs (Z0), K4 the lanes within the
+// row with |s| ≤ limG.
+#define AF_PRE \
+	VMOVDQU64.Z (R9)(BX*8), K3, Z0; \
+	VPSUBQ      Z0, Z27, Z0; \
+	VPADDQ      Z17, Z0, Z6; \
+	VPCMPUQ     $2, Z18, Z6, K3, K4
+
+// AF_POST ends a group of the fast pass A, g in Z12 (gu before its clamp): the ok
+// mask, the moments, the counts, the next group's stream terms.
+#define AF_POST(gu) \
+	VMOVDQU64.Z  (R10)(BX*8), K3, Z2; \
+	VPSUBQ       Z2, Z12, Z6; \
+	VPADDQ.BCST  O_LIM1(DI), Z6, Z7; \
+	VPCMPUQ.BCST $2, O_LIM12(DI), Z7, K4, K4; \
+	KMOVB        K4, O_OK(DI)(R12*1); \
+	VPCMPQ       $4, Z12, gu, K4, K1; \
+	VPADDQ       Z22, Z4, K1, Z4; \
+	VPMULDQ.BCST O_A1(DI), Z6, Z6; \
+	MIX2S(Z16, Z9, Z11); \
+	VPSRLVQ.BCST O_SRM(DI), Z9, Z9; \
+	VPADDQ       Z9, Z6, Z6; \
+	VPSRAVQ.BCST O_DM(DI), Z6, Z6; \
+	VPADDQ       Z6, Z2, Z2; \
+	VPMINSQ.BCST O_MHI(DI), Z2, Z9; \
+	VPMAXSQ.BCST O_MLO(DI), Z9, Z9; \
+	VPCMPQ       $4, Z9, Z2, K4, K1; \
+	VPADDQ       Z22, Z14, K1, Z14; \
+	VMOVDQU64    Z9, K4, (R10)(BX*8); \
+	VMOVDQU64.Z  (R11)(BX*8), K3, Z3; \
+	VPMULDQ      Z12, Z12, Z6; \
+	VPSUBQ       Z3, Z6, Z6; \
+	VPSHUFD      $0xF5, Z6, Z12; \
+	VPMULDQ      Z26, Z12, Z12; \
+	VPMULUDQ     Z31, Z6, Z13; \
+	MIX2S(Z23, Z9, Z11); \
+	VPSRLVQ.BCST O_SRV(DI), Z9, Z9; \
+	VPADDQ       Z9, Z13, Z13; \
+	VPSRLVQ.BCST O_DV(DI), Z13, Z13; \
+	VPADDQ       Z13, Z12, Z6; \
+	VPADDQ       Z6, Z3, Z3; \
+	VPMINSQ.BCST O_VHI(DI), Z3, Z9; \
+	VPMAXSQ.BCST O_VLO(DI), Z9, Z9; \
+	VPCMPQ       $4, Z9, Z3, K4, K1; \
+	VPADDQ       Z22, Z15, K1, Z15; \
+	VMOVDQU64    Z9, K4, (R11)(BX*8); \
+	VPADDQ       Z28, Z16, Z16; \
+	VPADDQ       Z28, Z23, Z23; \
+	ADDQ         $8, BX; \
+	INCQ         R12
+
+// TAILK sets K3 to the lanes BX … n−1 (n − BX < 8) of the row's last group (AX, DX
+// scratch; six instructions).
+#define TAILK \
+	MOVQ  CX, AX; \
+	SUBQ  BX, AX; \
+	MOVQ  $1, DX; \
+	SHLXQ AX, DX, DX; \
+	DECQ  DX; \
+	KMOVB DX, K3
 
 // TAIL sets K3 to the lanes BX … min(BX+8, n)−1 of the row (AX, DX scratch).
 #define TAIL \
@@ -219,15 +292,17 @@ TEXT ·adamKernel(SB), NOSPLIT, $0-8
 	VPXORQ       Z14, Z14, Z14
 	VPXORQ       Z15, Z15, Z15
 	IDX0G
+	CMPQ         O_FASTA(DI), $0
+	JNE          passAF0
 
 	// Pass A: g = rhe(invC·s, dG) saturated, s = −gs (s = gs with sPos); then the
 	// moments. K4 collects the lanes within the row and the 64-bit bounds (|s| ≤ limG,
 	// |g − m| ≤ lim1, each as one unsigned compare: |x| ≤ l ⟺ x + l ≤ 2l unsigned),
 	// stored in ok; Z4, Z14, Z15 count the saturations of g, m, v per lane. Z16 holds
-	// invC; when invC = 2^sh with sh < dG (invSh ≥ 0), g = rhe(s·2^sh, dG) =
+	// invC; when invC = 2^sh with sh ≤ dG (invSh ≥ 0), g = rhe(s·2^sh, dG) =
 	// rhe(s, dG − sh) (the same sum's carries: optPlan.args sets dG, halfG, dGbit to
-	// dG − sh's) and nothing is multiplied. Z17, Z18 limG and 2·limG, Z29 2^dG, Z30
-	// 2^(dG−1) − 1.
+	// dG − sh's; for sh = dG, 0, 0, 0: g = s) and nothing is multiplied. Z17, Z18 limG
+	// and 2·limG, Z29 2^dG, Z30 2^(dG−1) − 1.
 passA:
 	CMPQ BX, CX
 	JGE  passB0
@@ -375,9 +450,69 @@ v_add:
 	ADDQ         $8, BX
 	JMP          passA
 
+	// Pass A for the chip's configuration (fastA ≠ 0, see adamArgs.setFast): the
+	// general loop's path through each switch, without the switches: s = −gs, g's
+	// product a shift, a1·(g − m) by vpmuldq, m and v rounded by draws that leave out
+	// SplitMix's last step, g² by vpmuldq, sV = 0, dV < 32, and a2·2^(32−dV) within
+	// 32 bits, so that the high half of a2·(g² − v), shifted, is one vpmuldq (Z26). The
+	// constants the general loop broadcasts into registers per group are memory
+	// operands broadcast by the instructions (Z31 holds a2); the draws' stream terms
+	// run in Z16 (sM + idx·γ) and Z23 (sV + idx·γ); the mask of the group's lanes, K3,
+	// is all ones but for the row's last group; R12 is the group's index (BX/8). The
+	// high half of g² − v for vpmuldq is vpshufd's copy of its high dwords (vpmuldq
+	// reads the low dword, signed: no vpsraq on port 0). Two loops: fastA = 1 rounds
+	// g = rhe(s, dG − sh); fastA = 2 is 1/C = 2^dG, g = s exactly, and −limG ≥ gLo,
+	// so that g needs no rounding and no lower clamp.
+passAF0:
+	XORQ         R12, R12
+	VPBROADCASTQ O_A2(DI), Z31
+	VPBROADCASTQ O_A2H(DI), Z26
+	VPADDQ.BCST  O_SM(DI), Z5, Z16
+	VPADDQ.BCST  O_SV2(DI), Z5, Z23
+	KXNORB       K3, K3, K3
+	CMPQ         CX, $8
+	JGE          passAF1
+	TAILK
+
+passAF1:
+	CMPQ         O_FASTA(DI), $2
+	JEQ          passAE
+
+passAF:
+	AF_PRE
+	VPTESTMQ     Z29, Z0, K1
+	VPADDQ       Z30, Z0, Z1
+	VPADDQ       Z22, Z1, K1, Z1
+	VPSRAVQ      Z19, Z1, Z1
+	VPMINSQ      Z21, Z1, Z12
+	VPMAXSQ      Z20, Z12, Z12
+	AF_POST(Z1)
+	LEAQ         8(BX), AX
+	CMPQ         AX, CX
+	JLE          passAF
+	CMPQ         BX, CX
+	JGE          passB0
+	TAILK
+	JMP          passAF
+
+passAE:
+	AF_PRE
+	VPMINSQ      Z21, Z0, Z12
+	AF_POST(Z0)
+	LEAQ         8(BX), AX
+	CMPQ         AX, CX
+	JLE          passAE
+	CMPQ         BX, CX
+	JGE          passB0
+	TAILK
+	JMP          passAE
+
 	// Pass B: den = ⌊√v⌋ + ε_t, x = trunc(m·2^k / den) into xs for the lanes stored
 	// in pass A with den > 0; upd marks those whose θ product is within bounds,
-	// failB the others.
+	// failB the others. Two loops: B1 leaves den in xs, B2 reads it and leaves x
+	// there. Each group's chain (root, then quotient) is about 80 cycles; in one loop
+	// the scheduler held too few groups' waiting µops to overlap them (llvm-mca: 33
+	// cycles a group); split, each loop's chain is half as long (26).
 passB0:
 	VMOVDQU64    Z4, O_SATS(DI)
 	VMOVDQU64    Z14, O_SATS+64(DI)
@@ -406,13 +541,12 @@ passB0:
 	// one-step quotient), Z20 the bound of |x| (limT), Z21 the largest |x| pass C
 	// multiplies by vpmuldq (2^31 − 1 when lr_t fits 32 bits, else −1: none), Z29
 	// 1.0, Z30 0.5, Z31 2^48.
-passB:
-	CMPQ BX, CX
-	JGE  passC0
-	MOVQ         BX, DX
-	SHRQ         $3, DX
+	XORQ         DX, DX
+	CMPQ         CX, $0
+	JLE          passC0
+
+passB1:
 	KMOVB        O_OK(DI)(DX*1), K4
-	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
 	VMOVDQU64.Z  (R11)(BX*8), K4, Z3
 
 	// ⌊√v⌋: y ≈ 1/√max(v, 1), g = v·y, h = y/2, r = 1/2 − g·h, s = g + g·r (one
@@ -424,9 +558,8 @@ passB:
 	VCVTQQ2PD    Z6, Z6
 	VRSQRT14PD   Z6, Z14
 	VMULPD       Z14, Z6, Z15
-	VMULPD       Z30, Z14, Z14
-	VMOVAPD      Z30, Z9
-	VFNMADD231PD Z14, Z15, Z9
+	VMULPD       Z30, Z14, Z9
+	VFNMADD213PD Z30, Z15, Z9
 	VSUBPD       Z30, Z15, Z13
 	VPCMPGTQ     Z18, Z3, K1
 	KORTESTB     K1, K1
@@ -434,7 +567,9 @@ passB:
 	VFMADD231PD  Z9, Z15, Z13
 	JMP          sqrt_fix
 
+	// y in Z14, r in Z9 (h = y/2 formed anew).
 sqrt2:
+	VMULPD       Z30, Z14, Z14
 	VFMADD231PD  Z9, Z15, Z15
 	VFMADD231PD  Z9, Z14, Z14
 	VMOVAPD      Z30, Z9
@@ -449,8 +584,19 @@ sqrt_fix:
 	VPCMPQ       $2, Z3, Z7, K2
 	VPADDQ       Z16, Z6, Z6
 	VPADDQ       Z22, Z6, K2, Z6
+	VMOVDQU64    Z6, O_XS(DI)(BX*8)
+	ADDQ         $8, BX
+	INCQ         DX
+	CMPQ         BX, CX
+	JLT          passB1
+	XORQ         BX, BX
+	XORQ         DX, DX
 
-	// den = ⌊√v⌋ + ε_t; K6 the stored lanes with den > 0, d = max(den, 1) (Z7).
+	// den = ⌊√v⌋ + ε_t (xs); K6 the stored lanes with den > 0, d = max(den, 1) (Z7).
+passB2:
+	KMOVB        O_OK(DI)(DX*1), K4
+	VMOVDQU64.Z  (R10)(BX*8), K4, Z2
+	VMOVDQU64    O_XS(DI)(BX*8), Z6
 	VPCMPGTQ     Z27, Z6, K4, K6
 	VPMAXSQ      Z22, Z6, Z7
 
@@ -464,9 +610,8 @@ sqrt_fix:
 	VCVTQQ2PD    Z7, Z12
 	VRCP14PD     Z12, Z10
 	VMULPD       Z10, Z9, Z11
-	VMOVAPD      Z29, Z14
-	VFNMADD231PD Z10, Z12, Z14
-	VFMADD231PD  Z14, Z11, Z11
+	VFNMADD213PD Z29, Z10, Z12
+	VFMADD231PD  Z12, Z11, Z11
 	VCVTTPD2QQ   Z11, Z11
 	VPCMPGTQ     Z19, Z11, K6, K2
 	KORTESTB     K2, K2
@@ -474,8 +619,10 @@ sqrt_fix:
 	VPMULUDQ     Z7, Z11, Z12
 	JMP          div_fix
 
+	// e in Z12 (d as a double formed anew).
 div2:
-	VFMADD231PD  Z14, Z10, Z10
+	VFMADD231PD  Z12, Z10, Z10
+	VCVTQQ2PD    Z7, Z12
 	VMOVAPD      Z29, Z14
 	VFNMADD231PD Z10, Z12, Z14
 	VFMADD231PD  Z14, Z10, Z10
@@ -503,7 +650,7 @@ div_fix:
 	VPSUBQ       Z22, Z11, K1, Z11
 	VPADDQ       Z22, Z11, K2, Z11
 	VPCMPGTQ     Z20, Z11, K6, K1
-	KANDNB       K6, K1, K2
+	VPCMPQ       $2, Z20, Z11, K6, K2
 	KMOVB        K1, O_FAILB(DI)(DX*1)
 	KMOVB        K2, O_UPD(DI)(DX*1)
 	VPCMPGTQ     Z21, Z11, K6, K1
@@ -511,7 +658,9 @@ div_fix:
 	VPSUBQ       Z11, Z27, K5, Z11
 	VMOVDQU64    Z11, O_XS(DI)(BX*8)
 	ADDQ         $8, BX
-	JMP          passB
+	INCQ         DX
+	CMPQ         BX, CX
+	JLT          passB2
 
 	// Pass C: θ ← sat(θ + round(−lr_t·x·2^−dT)) on the lanes of upd; the crossbar
 	// cells of those whose θ changed.
@@ -523,6 +672,8 @@ passC0:
 	MOVQ         $0x9E3779B97F4A7C15, AX
 	VPBROADCASTQ AX, Z23
 	IDX0G
+	CMPQ         O_FASTC(DI), $0
+	JNE          passCF0
 
 passC:
 	CMPQ BX, CX
@@ -593,8 +744,96 @@ nextC:
 	ADDQ   $8, BX
 	JMP    passC
 
+	// Pass C for the chip's configuration (fastC, see adamArgs.setFastC: θ rounded
+	// stochastically, a crossbar, its draw leaving out SplitMix's last step): the
+	// general loop's path without its switches but the group's (upd, x64) and θ's
+	// draw's last step (R13), the constants in registers, each draw's stream term
+	// running (Z2 sT + idx·γ, Z3 sX + idx·γ), and the crossbar formed for every group
+	// (its store masked to the lanes whose θ changed: on the chip, all). The cells'
+	// range is int16's, so vpmovsqw's saturating store is the clamp (no vpminsq,
+	// vpmaxsq on port 0), and a cell saturates where w + 2^15 > 2^16 − 1 unsigned.
+	// Z16 lr_t, Z17 dT, Z18 tLo, Z19 tHi, Z20 srT, Z21 srX, Z29 dX, Z30 2^15, Z31
+	// 2^16 − 1.
+passCF0:
+	VPBROADCASTQ O_LRT(DI), Z16
+	VPBROADCASTQ O_DT(DI), Z17
+	VPBROADCASTQ O_TLO(DI), Z18
+	VPBROADCASTQ O_THI(DI), Z19
+	VPBROADCASTQ O_SRT(DI), Z20
+	VPBROADCASTQ O_SRX(DI), Z21
+	VPBROADCASTQ O_DX(DI), Z29
+	MOVQ         $0x8000, AX
+	VPBROADCASTQ AX, Z30
+	MOVQ         $0xFFFF, AX
+	VPBROADCASTQ AX, Z31
+	VPADDQ.BCST  O_ST(DI), Z5, Z2
+	VPADDQ.BCST  O_SX(DI), Z5, Z3
+	MOVQ         O_WX(DI), SI
+	XORQ         R13, R13
+	CMPQ         O_SRT(DI), $33
+	SETLT        R13
+	XORQ         DX, DX
+	CMPQ         CX, $0
+	JLE          done
+
+passCF:
+	MOVBLZX      O_UPD(DI)(DX*1), AX
+	TESTL        AX, AX
+	JEQ          nextCF
+	KMOVB        AX, K6
+	VMOVDQU64    O_XS(DI)(BX*8), Z11
+	MOVBLZX      O_X64(DI)(DX*1), AX
+	TESTL        AX, AX
+	JNE          tF_mul64
+	VPMULDQ      Z16, Z11, Z6
+
+tF_mul:
+	MIX2S(Z2, Z9, Z12)
+	TESTQ        R13, R13
+	JNE          tF_last
+
+tF_sr:
+	VPSRLVQ      Z20, Z9, Z9
+	VPADDQ       Z9, Z6, Z6
+	VPSRAVQ      Z17, Z6, Z6
+	VMOVDQU64.Z  (R8)(BX*8), K6, Z4
+	VPADDQ       Z4, Z6, Z6
+	VPMINSQ      Z19, Z6, Z12
+	VPMAXSQ      Z18, Z12, Z12
+	VPCMPQ       $4, Z12, Z6, K6, K1
+	VPADDQ       Z22, Z0, K1, Z0
+	VMOVDQU64    Z12, K6, (R8)(BX*8)
+	VPCMPQ       $4, Z4, Z12, K6, K1
+	MIX2S(Z3, Z9, Z13)
+	VPSRLVQ      Z21, Z9, Z9
+	VPADDQ       Z12, Z9, Z9
+	VPSRAVQ      Z29, Z9, Z9
+	VPADDQ       Z30, Z9, Z13
+	VPCMPUQ      $6, Z31, Z13, K1, K2
+	VPADDQ       Z22, Z1, K2, Z1
+	VPMOVSQW     Z9, K1, (SI)(BX*2)
+
+nextCF:
+	VPADDQ       Z28, Z2, Z2
+	VPADDQ       Z28, Z3, Z3
+	ADDQ         $8, BX
+	INCQ         DX
+	CMPQ         BX, CX
+	JLT          passCF
+	JMP          done
+
+tF_mul64:
+	VPMULLQ      Z16, Z11, Z6
+	JMP          tF_mul
+
+tF_last:
+	VPSRLQ       $31, Z9, Z12
+	VPXORQ       Z12, Z9, Z9
+	JMP          tF_sr
+
 done:
 	VMOVDQU64 Z0, O_SATS+192(DI)
 	VMOVDQU64 Z1, O_SATS+256(DI)
 	VZEROUPPER
 	RET
+

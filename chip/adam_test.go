@@ -144,6 +144,22 @@ func checkKernelRow(t *testing.T, name string, p *optPlan, theta, gs, m, v []int
 // and the streams given.
 func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, idx0 uint64, sT, sM, sV, sX fixedpoint.Stream) (declinedA, declinedB int) {
 	t.Helper()
+	declinedA, declinedB, _ = checkKernelArgs(t, name, p, theta, gs, m, v, dX, idx0, sT, sM, sV, sX, kernelOpts{})
+	return declinedA, declinedB
+}
+
+// kernelOpts are checkKernelArgs's variations: the kernel given the sums s = −gs
+// themselves (adamArgs.sPos), no crossbar (wx nil), crossbar cells of another range
+// than int16's.
+type kernelOpts struct {
+	sPos, noX bool
+	wLo, wHi  int64 // the cells' range, 0: int16's
+}
+
+// checkKernelArgs is checkKernelStreams with o, returning also the kernel's choice of
+// loops (adamArgs.fastA, fastC).
+func checkKernelArgs(t *testing.T, name string, p *optPlan, theta, gs, m, v []int64, dX int, idx0 uint64, sT, sM, sV, sX fixedpoint.Stream, o kernelOpts) (declinedA, declinedB int, fast [2]int64) {
+	t.Helper()
 	n := len(theta)
 	m2, v2, th2 := slices.Clone(m), slices.Clone(v), slices.Clone(theta)
 	wx1, wx2 := make([]int16, n), make([]int16, n)
@@ -152,20 +168,37 @@ func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v [
 		wx2[j] = wx1[j]
 	}
 	wSat := sat{-1 << 15, 1<<15 - 1}
+	if o.wLo != 0 {
+		wSat.lo = o.wLo
+	}
+	if o.wHi != 0 {
+		wSat.hi = o.wHi
+	}
 	var c1, c2 [numCounted]fixedpoint.Counters
 	var t1, t2 uint64
 	den := make([]int64, n)
 	old := slices.Clone(theta)
 	p.adamRow(theta, gs, m, v, den, idx0, sT, sM, sV, &c1, &t1)
 	for j := range theta {
-		if theta[j] != old[j] {
+		if theta[j] != old[j] && !o.noX {
 			wx1[j] = int16(wSat.clamp((theta[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c1[cntW].Saturations))
 		}
 	}
 	var a adamArgs
 	p.args(&a, sT, sM, sV)
 	a.sX, a.dX, a.srX, a.xLo, a.xHi, a.wx = uint64(sX), int64(dX), int64(64-dX), wSat.lo, wSat.hi, &wx2[0]
-	fail, failB := p.kernelRow(&a, th2, gs, m2, v2, idx0, &c2, &t2)
+	if o.noX {
+		a.wx = nil
+	}
+	kgs := gs
+	if o.sPos {
+		a.sPos = 1
+		kgs = make([]int64, n)
+		for j, x := range gs {
+			kgs[j] = -x
+		}
+	}
+	fail, failB := p.kernelRow(&a, th2, kgs, m2, v2, idx0, &c2, &t2)
 	for g := range (n + 7) / 8 {
 		for fb := fail[g] | failB[g]; fb != 0; fb &= fb - 1 {
 			j := 8*g + bits.TrailingZeros8(fb)
@@ -177,7 +210,7 @@ func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v [
 				declinedB++
 				p.adamTheta(th2[j:j+1], m2[j:j+1], v2[j:j+1], den, idx0+uint64(j), sT, &t2)
 			}
-			if th2[j] != w {
+			if th2[j] != w && !o.noX {
 				wx2[j] = int16(wSat.clamp((th2[j]+int64(sX.Draw(idx0+uint64(j))>>(64-dX)))>>dX, &c2[cntW].Saturations))
 			}
 		}
@@ -191,15 +224,15 @@ func checkKernelStreams(t *testing.T, name string, p *optPlan, theta, gs, m, v [
 	if c1 != c2 || t1 != t2 {
 		t.Fatalf("%s: counters: kernel %v %d, adamRow %v %d", name, c2, t2, c1, t1)
 	}
-	return declinedA, declinedB
+	return declinedA, declinedB, [2]int64{a.fastA, a.fastC}
 }
 
 // TestAdamKernelProducts: the kernel's choices of multiply and draw, each way of each
-// bound, against adamRow (bits and counters): g's product left out (1/C = 2^sh, sh <
-// dG: C = 1, 2, 4, 256, and sh = dG − 1) or vpmullq (C = 3, 100, and sh = dG); the
-// draws' last mixing step left out (a shift of 64 − d ≥ 33: d = 31 for m, v, θ and the
-// crossbar) or not (d = 32); a1·(g − m) by vpmuldq (a1 < 2^31, |g − m|
-// ≤ 2^31 − 1; beyond, the lane is declined) or vpmullq (a1 = 2^31, β1 = 0); the θ
+// bound, against adamRow (bits and counters): g's product left out (1/C = 2^sh, sh ≤
+// dG: C = 1, 2, 4, 256, sh = dG − 1 and sh = dG, g = s) or vpmullq (C = 3, 100, and
+// sh = dG + 1); the draws' last mixing step left out (a shift of 64 − d ≥ 33: d = 31
+// for m, v, θ and the crossbar) or not (d = 32); a1·(g − m) by vpmuldq (a1 < 2^31,
+// |g − m| ≤ 2^31 − 1; beyond, the lane is declined) or vpmullq (a1 = 2^31, β1 = 0); the θ
 // product by vpmuldq (lr_t < 2^31 and every ratio of the group within 2^31 − 1) or
 // vpmullq (a ratio of ±2^31 in the group, or lr_t ≥ 2^31). The ratio x is m itself
 // (k = 0, v = 1, ε_t = 0: den = 1), a1 = a2 = 0 keeping the moments where x is set.
@@ -220,7 +253,8 @@ func TestAdamKernelProducts(t *testing.T) {
 		d    int     // dM, dV, dT and the crossbar's shift when set
 	}{
 		{name: "1/C shift, dG = 32", C: 1, lrt: 1 << 20, dG: 32},
-		{name: "1/C multiply, dG = 31", C: 1, lrt: 1 << 20, dG: 31},
+		{name: "1/C shift, dG = 31 (g = s)", C: 1, lrt: 1 << 20, dG: 31},
+		{name: "1/C multiply, dG = 30", C: 1, lrt: 1 << 20, dG: 30},
 		{name: "draws without the last step, d = 31", C: 1, lrt: 1 << 12, d: 31},
 		{name: "draws with the last step, d = 32", C: 1, lrt: 1 << 12, d: 32},
 		{name: "1/C shift C=1", C: 1, lrt: 1 << 20},
@@ -324,6 +358,142 @@ func TestAdamKernelDraws(t *testing.T) {
 					m[j], v[j] = -int64(sT.Draw(idx)>>(64-d)), 1
 				}
 				checkKernelStreams(t, fmt.Sprintf("d = %d, %s, trial %d", d, target, trial), &p, theta, gs, m, v, 16, idx0, sT, sM, sV, sX)
+			}
+		}
+	}
+}
+
+// TestAdamKernelFast: the loops of passes A and C for the chip's configuration
+// (adamArgs.setFast) are taken there, with 1/C = 2^dG (g = s, MNIST-1D at one
+// context: pass A's second loop, and its first where gLo > −limG, s = ±limG in a
+// quarter of the lanes) and 2^(dG−5), θ's draw with SplitMix's last step (dT = 41) and without (dT
+// = 26), and the general loops are taken, with adamRow's bits, when any one of their
+// conditions fails. Pass A: the sums given as s (sPos), 1/C not a power of two, a1 =
+// 2^31, g beyond 32 bits (lanes with 2^31 ≤ |g| < 1.25·2^31, m near g), m or v rounded
+// half-even, sV = 1, and m's or v's shift 32 (each lane's operand a1·(g − m) or a2·(g²
+// − v) the negated draw, as in TestAdamKernelDraws, a1 = 3 so that m's reaches draws
+// of 2^31 and more, whose last bit the left-out step changes, without |g − m| ≥ 2^31).
+// Pass C: θ rounded half-even, no crossbar, the crossbar's shift dX = 32 (θ's
+// increment fixed, θ + inc set so that the new θ plus the crossbar's draw carries
+// exactly when the kernel's draw is at least the true one), and cells of a range
+// narrower than int16's at either end (−2^14 or 2^14 − 1, θ across w_mem's range: a
+// quarter saturate).
+func TestAdamKernelFast(t *testing.T) {
+	if !hasAdamKernel {
+		t.Skip("no AVX-512 DQ")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	const b31 = 1 << 31
+	for _, c := range []struct {
+		name   string
+		fast   [2]int64 // fastA, fastC
+		o      kernelOpts
+		mod    func(p *optPlan)
+		wideG  bool // lanes with |g| ≥ 2^31
+		draws  bool // m and v their negated draws
+		xDraws bool // θ's increment fixed, the crossbar's rounding at its edge
+		dX     int  // 0: 16
+		gEdge  bool // lanes with s = ±2^31 (g's clamps)
+	}{
+		{name: "chip, g = s", fast: [2]int64{2, 1}, mod: func(p *optPlan) { p.dG = 31 }, gEdge: true},
+		{name: "g = s, gLo above −limG", fast: [2]int64{1, 1}, mod: func(p *optPlan) { p.dG = 31; p.grad.lo++ }, gEdge: true},
+		{name: "chip, dG − sh = 5", fast: [2]int64{1, 1}},
+		{name: "chip, dT = 41", fast: [2]int64{1, 1}, mod: func(p *optPlan) { p.dT = 41 }},
+		{name: "chip, draws", fast: [2]int64{1, 1}, draws: true},
+		{name: "chip, g within 32 bits", fast: [2]int64{1, 1}, wideG: true},
+		{name: "chip, crossbar draws, dX = 31", fast: [2]int64{1, 1}, xDraws: true, dX: 31},
+		{name: "sPos", fast: [2]int64{0, 1}, o: kernelOpts{sPos: true}},
+		{name: "1/C multiply", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.invC = (b31 + 1) / 3; p.limG = mulLimit(p.invC) }},
+		{name: "a1 = 2^31", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.a1, p.lim1 = b31, mulLimit(b31) }},
+		{name: "g beyond 32 bits", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.grad = sat{-(1 << 40), 1 << 40} }, wideG: true},
+		{name: "m half-even", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.heM = true }},
+		{name: "v half-even", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.heV = true }},
+		{name: "sV = 1", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.sV = 1 }},
+		{name: "dM = 32", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.dM = 32 }, draws: true},
+		{name: "dV = 32", fast: [2]int64{0, 1}, mod: func(p *optPlan) { p.dV = 32 }, draws: true},
+		{name: "θ half-even", fast: [2]int64{1, 0}, mod: func(p *optPlan) { p.heT = true }},
+		{name: "no crossbar", fast: [2]int64{1, 0}, o: kernelOpts{noX: true}},
+		{name: "crossbar draws, dX = 32", fast: [2]int64{1, 0}, xDraws: true, dX: 32},
+		{name: "crossbar cells ≥ −2^14", fast: [2]int64{1, 0}, o: kernelOpts{wLo: -1 << 14}},
+		{name: "crossbar cells < 2^14", fast: [2]int64{1, 0}, o: kernelOpts{wHi: 1<<14 - 1}},
+	} {
+		p := adamPlan(1, false, false, false, 1<<21, 3)
+		if c.draws {
+			p.m = sat{-(1 << 36), 1 << 36}
+			p.v = sat{0, 1<<62 - 1}
+			p.a1, p.a2 = 3, 1
+			p.lim1, p.lim2 = mulLimit(p.a1), mulLimit(p.a2)
+		}
+		if c.wideG {
+			// g = s up to 2^32 (1/C = 2^30 = 2^dG: |1/C·s| ≤ 2^62).
+			p.m, p.k = sat{-(1 << 40), 1 << 40}, 8
+			p.invC, p.dG = 1<<30, 30
+			p.limG = mulLimit(p.invC)
+		}
+		if c.xDraws {
+			// x = m (a1 = a2 = 0, k = 0, v = 1, ε_t = 0), θ's increment (m + draw)·2^−8
+			// = m/2^8 for m a multiple of 2^8.
+			p.a1, p.a2, p.k, p.epsT, p.lrt, p.dT = 0, 0, 0, 0, 1, 8
+			p.lim1, p.lim2, p.limT = mulLimit(0), mulLimit(0), mulLimit(1)
+			p.theta = sat{-(1 << 40), 1 << 40}
+		}
+		if c.mod != nil {
+			c.mod(&p)
+		}
+		if !p.adamVector() {
+			t.Fatalf("%s: plan outside the kernel's bounds", c.name)
+		}
+		dX := 16
+		if c.dX != 0 {
+			dX = c.dX
+		}
+		for trial := range 20 {
+			n := 1 + rng.IntN(adamRowMax)
+			if trial%2 == 0 {
+				n = adamRowMax - rng.IntN(3)*8
+			}
+			sT, sM, sV, sX := fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64()), fixedpoint.Stream(rng.Uint64())
+			idx0 := rng.Uint64() >> 20
+			gs, m, v, theta := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+			for j := range n {
+				idx := idx0 + uint64(j)
+				gs[j] = int64(rng.IntN(1<<26)) - 1<<25
+				m[j] = int64(rng.IntN(1<<16)) - 1<<15
+				v[j] = m[j]*m[j] + int64(rng.IntN(1<<20))
+				theta[j] = int64(rng.IntN(1<<29)) - 1<<28
+				switch {
+				case c.draws:
+					// g = 0, a1·(g − m) = −3m: −inc_m itself when 3 divides it (inc_m
+					// < 2^32, so |g − m| < 2^31: not declined).
+					gs[j] = 0
+					m[j] = (int64(sM.Draw(idx)>>(64-p.dM)) + 2) / 3
+					v[j] = int64(sV.Draw(idx) >> (64 - p.dV))
+				case c.xDraws:
+					// θ' = θ + inc = 2^dX − inc_x: carries exactly when the draw ≥ inc_x.
+					inc := int64(rng.IntN(1<<10)) + 1
+					gs[j], m[j], v[j] = 0, inc<<8, 1
+					theta[j] = 1<<dX - int64(sX.Draw(idx)>>(64-dX)) - inc
+				case c.o.wLo != 0 || c.o.wHi != 0:
+					theta[j] = int64(rng.Uint64()>>32) - 1<<31 // w across int16: half beyond ±2^14
+				case c.gEdge && rng.IntN(4) == 0:
+					// s = ±2^31 = ±limG, m ≤ 0 or ≥ 0 so that |g − m| < 2^31.
+					gs[j], m[j] = -b31, max(m[j], -m[j])
+					if rng.IntN(2) == 0 {
+						gs[j], m[j] = b31, -m[j]
+					}
+				case c.wideG && rng.IntN(2) == 0:
+					g := b31 + int64(rng.IntN(b31/4)) // g² < 2^63
+					if rng.IntN(2) == 0 {
+						g = -g
+					}
+					gs[j], m[j] = -g, g+int64(rng.IntN(1<<20))-1<<19
+				case rng.IntN(16) == 0:
+					m[j] = p.m.hi // saturating
+				}
+			}
+			_, _, fast := checkKernelArgs(t, fmt.Sprintf("%s, trial %d", c.name, trial), &p, theta, gs, m, v, dX, idx0, sT, sM, sV, sX, c.o)
+			if fast != c.fast {
+				t.Fatalf("%s: fastA, fastC = %v, want %v", c.name, fast, c.fast)
 			}
 		}
 	}
