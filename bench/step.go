@@ -212,6 +212,7 @@ func stepSetup(s stepSpec) func(e *env) (*instance, error) {
 		if err != nil {
 			return nil, err
 		}
+		c.TabulateUnits() // time the steady state, not the first steps' untabulated units
 		fnet := net
 		if !s.learn {
 			// Inference on gle: the same network with nothing learning, so that it

@@ -70,13 +70,7 @@ func Reseal(b []byte) []byte {
 }
 
 // ForceMemo tabulates every population's units now.
-func ForceMemo(c *Chip) {
-	for _, q := range c.pops {
-		if q.memoable && q.memoPhi == nil {
-			c.memoize(q)
-		}
-	}
-}
+func ForceMemo(c *Chip) { c.TabulateUnits() }
 
 // PhaseStep is RunPhase's whole step.
 const PhaseStep = -1
