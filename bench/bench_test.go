@@ -43,7 +43,7 @@ func TestSelect(t *testing.T) {
 		{names: []string{"lagline/contexts=100/learn", "stream/emu"}, want: append(base, "lagline/contexts=100/learn", "stream/emu")},
 		{names: []string{"mnist1d/epoch"}, want: append(base, "mnist1d/epoch/contexts=100")},
 		{names: []string{"mnist1d/contexts=100/learn"}, want: append(base, "mnist1d/contexts=100/learn")},
-		{names: []string{"mnist1d/workers=2"}, want: append(base, "mnist1d/workers=2/contexts=100/learn")},
+		{names: []string{"mnist1d/workers=1"}, want: append(base, "mnist1d/workers=1/contexts=1/learn", "mnist1d/workers=1/contexts=100/learn")},
 		{names: []string{"baseline"}, want: base},
 		{names: []string{"mnist"}, err: `bench: no workload "mnist"; ` + "`glemu bench --list`" + ` names them (a prefix such as "mnist1d" or a pattern such as "compile/*" picks several)`},
 		{names: []string{"compile/[", "x"}, err: `bench: no workload "compile/["`},

@@ -63,10 +63,12 @@ func stepWorkloads() []Workload {
 		}
 		return w
 	}
-	ws = append(ws, Workload{Name: "mnist1d/workers=2/contexts=100/learn", Kind: KindStep,
-		Doc: "mnist1d/contexts=100/learn with the chip on two workers (chip.WithWorkers(2): every phase's contexts, and the learning's weight rows, split in two parts), whatever --workers says: " +
-			"compare with it in the same run; on a machine whose second core is busy it cannot gain",
-		setup: stepSetup(stepSpec{contexts: 100, learn: true, workers: 2, net: mnistNet, feed: mnistFeed})})
+	for _, C := range []int{1, 100} {
+		ws = append(ws, Workload{Name: fmt.Sprintf("mnist1d/workers=1/contexts=%d/learn", C), Kind: KindStep,
+			Doc: fmt.Sprintf("mnist1d/contexts=%d/learn with the chip on one worker, whatever --workers says: ", C) +
+				"compare it with the workers the run was given (glemu bench: two where Go has two CPUs) in the same run; on a machine whose second core is busy two cannot gain",
+			setup: stepSetup(stepSpec{contexts: C, learn: true, workers: 1, net: mnistNet, feed: mnistFeed})})
+	}
 	ws = append(ws, mesh(256, 1, SetDefault), mesh(256, 16, SetLong))
 	for _, n := range []int{32, 64, 128} {
 		ws = append(ws, mesh(n, 1, SetSweep))

@@ -56,7 +56,7 @@ sweeps' workloads as well. Progress shows on a terminal only.`,
 	fl.DurationVar(&f.repTime, "rep-time", 100*time.Millisecond, "least duration of one repetition")
 	fl.IntVar(&f.minReps, "min-reps", 5, "fewest repetitions of a workload")
 	fl.IntVar(&f.maxReps, "max-reps", 30, "most repetitions of a workload")
-	fl.IntVar(&f.workers, "workers", 1, "goroutines a chip steps its tiles on")
+	fl.IntVar(&f.workers, "workers", defaultWorkers(), "goroutines a chip steps its tiles on (the default is glemu train's: 2 where Go has 2 or more CPUs; the mnist1d/workers=1 workloads run on one whatever this says)")
 	rootCmd.AddCommand(cmd)
 }
 

@@ -693,7 +693,7 @@ func parseBus(f *trainFlags) (err error) {
 	return err
 }
 
-// defaultWorkers is --workers' default: two where Go may run on two CPUs or more
+// defaultWorkers is --workers' default in train and bench: two where Go may run on two CPUs or more
 // (a 100-context MNIST-1D step takes about two thirds of its one-worker time on two
 // free cores, docs/chip.md "Performance"), else one. Results never depend on it.
 func defaultWorkers() int {
