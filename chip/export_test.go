@@ -69,6 +69,9 @@ func Reseal(b []byte) []byte {
 	return binary.LittleEndian.AppendUint32(append([]byte(nil), body...), crc32.ChecksumIEEE(body))
 }
 
+// NeuronSplit reports whether c steps with the neuron split (Chip.nPhases).
+func NeuronSplit(c *Chip) bool { return c.nPhases != nil }
+
 // ForceMemo tabulates every population's units now.
 func ForceMemo(c *Chip) { c.TabulateUnits() }
 

@@ -78,6 +78,9 @@ func TestNeuronSplitDoesNotAllocate(t *testing.T) {
 		c.SetInput(x)
 		c.SetTarget(y)
 		c.Step()
+		if !chip.NeuronSplit(c) {
+			t.Fatalf("%d workers at one context: the step does not use the neuron split", workers)
+		}
 		if a := testing.AllocsPerRun(50, func() {
 			if err := c.Step(); err != nil {
 				t.Fatal(err)
@@ -86,5 +89,66 @@ func TestNeuronSplitDoesNotAllocate(t *testing.T) {
 			t.Errorf("%d workers: %v allocations per step", workers, a)
 		}
 		c.Close()
+	}
+}
+
+// TestNeuronSplitBetweenSteps: the neuron split is used while weights learn and not
+// otherwise, and switching between it and the ordinary phases between steps changes
+// nothing: learning off and on, weights off while biases learn, biases off, a counter
+// reset, and a snapshot restored on another worker count give one worker's bits, at
+// one and two contexts and on both error buses.
+func TestNeuronSplitBetweenSteps(t *testing.T) {
+	for _, C := range []int{1, 2} {
+		for _, bus := range []chip.ErrorBusMode{chip.ErrorBusBlock, chip.ErrorBusStatic} {
+			var want string
+			for _, workers := range []int{1, 2, 3} {
+				p, err := chiptest.Map(layeredNet(uint64(C), network.OptimizerAdam), nil, chiptest.Options{Contexts: C, MaxNeurons: 5, MaxCols: 7})
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.Config.ErrorBus = bus
+				c, err := chip.New(p, chip.WithWorkers(workers))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if split := chip.NeuronSplit(c); C == 1 && split != (workers > 1) {
+					t.Fatalf("contexts=%d, %d workers: neuron split %v", C, workers, split)
+				}
+				drive(t, c, 20, 5, 1.5, false)
+				c.SetLearning(false)
+				drive(t, c, 10, 6, 1.5, false)
+				c.SetLearning(true)
+				drive(t, c, 10, 7, 1.5, false)
+				l := c.LearningRegisters()
+				l.Weights.On = false // biases still learn: the ordinary phases must run
+				if err := c.SetLearningRegisters(l); err != nil {
+					t.Fatal(err)
+				}
+				drive(t, c, 10, 8, 1.5, false)
+				l.Weights.On, l.Biases.On = true, false
+				if err := c.SetLearningRegisters(l); err != nil {
+					t.Fatal(err)
+				}
+				drive(t, c, 10, 9, 1.5, false)
+				c.ResetCounters()
+				drive(t, c, 5, 10, 1.5, false)
+				s, err := c.Snapshot()
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Close()
+				if c, err = chip.Restore(s, chip.WithWorkers(4-workers)); err != nil {
+					t.Fatal(err)
+				}
+				drive(t, c, 10, 11, 1.5, false)
+				got := splitHash(c)
+				c.Close()
+				if workers == 1 {
+					want = got
+				} else if got != want {
+					t.Errorf("contexts=%d, bus %v, %d workers: fingerprint %s, one worker %s", C, bus, workers, got, want)
+				}
+			}
+		}
 	}
 }

@@ -22,6 +22,11 @@ import (
 //  4. commit: every neuron gathers its transposed sums into ε_in, commits its rates,
 //     and (learning on) updates its bias and τm.
 //
+// With the neuron split (several workers, fewer than two contexts per part, weights
+// learning) the same work runs as three phases of one item per part, and biases and
+// τm are updated in the second, before the commit: nothing the commit does reads them,
+// so the bits are the same (docs/chip.md, Performance, round 8).
+//
 // Step does not allocate.
 func (c *Chip) Step() error {
 	for _, q := range c.pops {
@@ -659,10 +664,11 @@ func (c *Chip) nPhaseNeurons(p int) {
 
 // nPhaseLearn: part p's neurons put ĕ on the block error bus, its rows of every
 // block form their transposed partial sums (weights as they were) and learn, and its
-// neurons update their biases and τm.
+// neurons update their biases and τm. Step runs the neuron split's phases only while
+// weights learn, so learning is on here.
 func (c *Chip) nPhaseLearn(p int) {
 	C := c.contexts
-	learnT := c.learnOn && c.prog.Learning.TauM.On
+	learnT := c.prog.Learning.TauM.On
 	for t := range c.tiles {
 		tl := c.partTile(t, p)
 		for ri, r := range tl.runs {
@@ -681,7 +687,7 @@ func (c *Chip) nPhaseLearn(p int) {
 				}
 				c.errBusRun(tl, q, lo, hi, 0, C, ts)
 			}
-			if c.learnOn && c.learnNeurons(tl, q, lo, hi) {
+			if c.learnNeurons(tl, q, lo, hi) {
 				tl.tauChanged[ri] = true
 			}
 		}
