@@ -428,6 +428,8 @@ func (c *Chip) setNeuronSplit(on bool) {
 	}
 	c.nPhases = []func(int){c.nPhaseNeurons, c.nPhaseLearn, c.nPhaseCommit}
 	c.cutNeurons(splitLearn, neuronWeight, 1)
+	// The neuron and commit phases' work is per neuron, with the forward read of its
+	// rows a small part of it: its synapses count a sixteenth as much as there.
 	c.cutNeurons(splitNeurons, 16*neuronWeight, 16)
 	for _, tl := range c.tiles {
 		for _, b := range tl.blocks {
@@ -453,7 +455,8 @@ const (
 )
 
 // cutNeurons sets every population's cut s: a neuron weighs own plus the columns of
-// its rows in the blocks that feed it over per.
+// its rows in the blocks that feed it over per (rounded down: a block narrower than per
+// adds nothing, which only shifts the balance, never the bits).
 func (c *Chip) cutNeurons(s, own, per int) {
 	P := c.parts
 	costs := make([][]int, len(c.pops))
