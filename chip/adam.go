@@ -21,7 +21,7 @@ type adamArgs struct {
 
 	a1, lim1, lim12, dM, halfM, srM, heM, mLo, mHi int64 // 104 … 168 (lim12 = 2·lim1)
 
-	a2, lim2, nlim2, dV, halfV, srV, heV, sV, vLo, vHi int64 // 176 … 248
+	a2, lim2, nlim2, dV, halfV, srV, heV, sV, vLo, vHi int64 // 176 … 248 (lim2, nlim2 unread: the kernel forms v's product exactly in two limbs)
 
 	epsT, k int64 // 256, 264
 

@@ -55,8 +55,7 @@
 // it out; g's product is a shift when 1/C is a power of two; a1·(g − m) is a vpmuldq
 // when a1 fits 32 bits (lim1 then at most 2^31 − 1, see optPlan.args), −lr_t·x one when
 // lr_t fits 32 bits and every ratio of the group does (x64 marks the others). With a
-// crossbar (wx ≠
-// nil), every stored lane whose θ changed writes its cell: w = sat((θ +
+// crossbar (wx ≠ nil), every stored lane whose θ changed writes its cell: w = sat((θ +
 // draw·2^(dX−64))·2^−dX), the inlined crossbar write of learnBlock.
 
 #define O_THETA 0
@@ -744,7 +743,7 @@ nextC:
 	ADDQ   $8, BX
 	JMP    passC
 
-	// Pass C for the chip's configuration (fastC, see adamArgs.setFastC: θ rounded
+	// Pass C for the chip's configuration (fastC, see adamArgs.setFast: θ rounded
 	// stochastically, a crossbar, its draw leaving out SplitMix's last step): the
 	// general loop's path without its switches but the group's (upd, x64) and θ's
 	// draw's last step (R13), the constants in registers, each draw's stream term

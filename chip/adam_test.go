@@ -782,6 +782,29 @@ func TestAdamKernelSwitches(t *testing.T) {
 			rows = append(rows, row{eps, ls})
 		}
 	}
+	// The estimates' worst inputs on this CPU (found by scanning vrsqrt14 and vrcp14):
+	// the root's relative error is largest near v = 2162752·4^j (2^−14.03), the
+	// reciprocal's at d = 2038175 (2^−14.18). There the shortcuts hold only up to about
+	// v < 2^53 and q < 2^28.3, so these rows fail if either bound is loosened that far
+	// (2^54 and 2^29 did pass the rows above): j = 15 is below 2^52 (one step), j = 16
+	// above it (two); the quotients 2^28…2^29 take the two-step path.
+	for _, j := range []uint{15, 16} {
+		r0 := isqrt(2162752 << (2 * j))
+		var ls []lane
+		for r := r0 - 32; r < r0+32; r++ {
+			ls = append(ls, lane{mOf(), r*r - 1}, lane{mOf(), r * r}, lane{mOf(), r*r + 1})
+		}
+		rows = append(rows, row{0, ls})
+	}
+	for _, d := range []int64{2038175, 2038175 << 5, 2038175 >> 3} {
+		var ls []lane
+		for range 256 {
+			q := int64(1)<<28 + rng.Int64N(1<<28)
+			a := q*d + rng.Int64N(d)
+			ls = append(ls, lane{a, d * d}, lane{-a, d * d})
+		}
+		rows = append(rows, row{0, ls})
+	}
 	for ri, rw := range rows {
 		p.epsT = rw.epsT
 		for i := 0; i < len(rw.ls); i += adamRowMax {
