@@ -643,6 +643,7 @@ func TestMNIST1DFidelity(t *testing.T) {
 	}
 	perm := rand.New(rand.NewPCG(1000, 42)).Perm(data.NumTrain())
 	L := data.Length
+	var det *fidDetail
 	batch := func(b int, learn bool) (lc, lg float64, err error) {
 		x := make([]float64, C)
 		labels := make([]int, C)
@@ -661,6 +662,9 @@ func TestMNIST1DFidelity(t *testing.T) {
 			if err != nil {
 				return 0, 0, err
 			}
+			if det != nil && learn {
+				det.record(t, c, g, pos)
+			}
 			for i, l := range labels {
 				lc += crossEntropy(oc[i*10:(i+1)*10], l)
 				lg += crossEntropy(og[i*10:(i+1)*10], l)
@@ -678,6 +682,9 @@ func TestMNIST1DFidelity(t *testing.T) {
 		w0c[p] = weightsOf(c, g2, p)
 		w0g[p] = append([]float64(nil), g.Projections[p].W...)
 	}
+	if g2 == nil {
+		det = newFidDetail(t, net, c, g, *mnistFidProj)
+	}
 	c.ResetCounters()
 	var sc, sg float64
 	for b := 1; b <= *mnistFidelity; b++ {
@@ -692,11 +699,16 @@ func TestMNIST1DFidelity(t *testing.T) {
 	for p := range net.Projections {
 		w1c := weightsOf(c, g2, p)
 		var dot, nc, ng float64
+		dcs, dgs := make([]float64, len(w1c)), make([]float64, len(w1c))
 		for i, w := range w1c {
 			dc, dg := w-w0c[p][i], g.Projections[p].W[i]-w0g[p][i]
+			dcs[i], dgs[i] = dc, dg
 			dot += dc * dg
 			nc += dc * dc
 			ng += dg * dg
+		}
+		if det != nil && det.p == p {
+			defer det.report(t, c, dcs, dgs)
 		}
 		parts = append(parts, fmt.Sprintf("p%d cos %.3f ratio %.2f", p, dot/math.Sqrt(nc*ng), math.Sqrt(nc/ng)))
 	}
@@ -742,4 +754,408 @@ func chaosTwin(t *testing.T, net *network.Network, g *gle.Net, C int) *gle.Net {
 		t.Fatal(err)
 	}
 	return g2
+}
+
+var mnistFidProj = flag.Int("mnist-fid-proj", -1, "fidelity: decompose projection p's weight change step by step (gradients before Adam, ĕ and r against gle's, Adam on identical gradients); -1: off")
+
+// fidDetail decomposes one projection's weight change in TestMNIST1DFidelity
+// (-mnist-fid-proj p): every learning step it forms the gradient the chip's learning
+// reads, −mean over contexts of err_bus(target) r(source)ᵀ (the source's rate committed
+// the step before, or this step's input, in r's format: the rate bus holds the same
+// up to its narrowing), beside gle's WGrad, the gradient from the chip's ĕ before the
+// bus, and from one side's ĕ with the other's r; sums each, runs gle's Adam (floats,
+// from zero moments, as the probe starts) on each, and the chip's Adam in floats with
+// its quantizations switched on and off (fidChipAdam) on the chip's. The report says
+// which of them reproduces which weight change, where (synapses by their gradient RMS
+// in grad LSBs, source neurons by their mean |r|) the chip's update energy sits, and
+// the per-step agreement by position in the sample. Adam only; a diagnostic, slow.
+type fidDetail struct {
+	p, src, tgt, n, m, C int
+	rc, rg               []float64 // source rates committed before this step (C × m)
+	sums                 [fdNum][]float64
+	adamV                [fdNum]fidAdam // float Adam on each variant's gradients
+	r2                   []float64      // per source neuron: Σ r² over steps and contexts (gle)
+	emu                  []*fidChipAdam // the chip's Adam on the chip's gradients: all, all but one, one of its quantizations (v's only with √v's: a v rounded to 0 under an exact √v and ε_t = 1e-8 makes ratios of 10⁶)
+	maxG, maxM           float64        // largest |g| and |m| of gle's (float Adam on gle's gradients)
+	gLSB, mLSB           [3]int         // (step, synapse) pairs with |g|, |m| below 1, 4, 16 grad LSBs
+	rAbs                 []float64      // per source neuron: Σ |r| over steps and contexts (gle)
+	steps                []fidStepRec
+}
+
+// Variants of fidDetail.sums.
+const (
+	fdGle    = iota // gle's WGrad
+	fdChip          // chip: err_bus × r
+	fdChipEB        // chip: e_breve (before the bus) × r
+	fdEcRg          // chip's err_bus × gle's r
+	fdEgRc          // gle's ĕ × chip's r
+	fdNum
+)
+
+var fdNames = [fdNum]string{"gle", "chip (err_bus·r)", "chip e_breve·r", "chip err_bus·gle r", "gle ĕ·chip r"}
+
+type fidStepRec struct {
+	pos                 int
+	shift               int
+	normG, normC, cos   float64
+	cosE, cosEB, cosR   float64
+	peakE, medE, zeroEC float64
+}
+
+// fidAdam is gle's Adam (gle/optim.go) from zero moments, accumulating the change in d.
+type fidAdam struct {
+	b1, b2, eps float64
+	m, v, d     []float64
+}
+
+func newFidAdam(n int, o network.Optimizer) fidAdam {
+	return fidAdam{o.Beta1, o.Beta2, o.Eps, make([]float64, n), make([]float64, n), make([]float64, n)}
+}
+
+// step is Adam's step t (from 1) on gradient g at rate lr.
+func (a *fidAdam) step(g []float64, t int, lr float64) {
+	bc1 := 1 - math.Pow(a.b1, float64(t))
+	bc2 := math.Sqrt(1 - math.Pow(a.b2, float64(t)))
+	for i, gi := range g {
+		a.m[i] += (1 - a.b1) * (gi - a.m[i])
+		a.v[i] = a.b2*a.v[i] + (1-a.b2)*gi*gi
+		a.d[i] -= lr / bc1 * a.m[i] / (math.Sqrt(a.v[i])/bc2 + a.eps)
+	}
+}
+
+func newFidDetail(t *testing.T, net *network.Network, c *chip.Chip, g *gle.Net, p int) *fidDetail {
+	t.Helper()
+	if p < 0 {
+		return nil
+	}
+	if p >= len(g.Projections) {
+		t.Fatalf("-mnist-fid-proj %d: the network has %d projections", p, len(g.Projections))
+	}
+	pr := g.Projections[p]
+	d := &fidDetail{p: p, src: pr.Source.Index, tgt: pr.Target.Index, n: pr.Target.Size, m: pr.Source.Size, C: g.Contexts}
+	for i := range d.sums {
+		d.sums[i] = make([]float64, d.n*d.m)
+	}
+	o := net.Learning.Optimizer
+	if o.Kind != network.OptimizerAdam {
+		t.Fatalf("-mnist-fid-proj: the decomposition models Adam; the network's optimizer is %v", o.Kind)
+	}
+	for v := range d.adamV {
+		d.adamV[v] = newFidAdam(d.n*d.m, o)
+	}
+	gExp := c.Program().Projections[p].GradExp
+	for _, q := range [][4]bool{{true, true, true, true}, {false, true, true, true}, {true, false, true, true}, {true, true, false, true}, {true, false, false, false}, {false, true, false, false}, {false, false, false, true}} {
+		d.emu = append(d.emu, newFidChipAdam(d.n*d.m, gExp, o, q[0], q[1], q[2], q[3]))
+	}
+	d.rememberRates(t, c, g)
+	return d
+}
+
+// rememberRates keeps the source rates committed by the last step.
+func (d *fidDetail) rememberRates(t *testing.T, c *chip.Chip, g *gle.Net) {
+	t.Helper()
+	var err error
+	if d.rc, err = c.State(d.src, "r", d.rc); err != nil {
+		t.Fatal(err)
+	}
+	d.rg = append(d.rg[:0], g.Populations[d.src].R...)
+}
+
+func fdCos(a, b []float64) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += a[i] * b[i]
+		aa += a[i] * a[i]
+		bb += b[i] * b[i]
+	}
+	if aa == 0 || bb == 0 {
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
+func fdNorm(a []float64) float64 { return math.Sqrt(fdCos2(a)) }
+
+func fdCos2(a []float64) float64 {
+	var s float64
+	for _, x := range a {
+		s += x * x
+	}
+	return s
+}
+
+// outer returns −mean over contexts of e rᵀ (n × m).
+func (d *fidDetail) outer(dst, e, r []float64) []float64 {
+	dst = append(dst[:0], make([]float64, d.n*d.m)...)
+	for k := range d.C {
+		ek, rk := e[k*d.n:(k+1)*d.n], r[k*d.m:(k+1)*d.m]
+		for i, ei := range ek {
+			if ei == 0 {
+				continue
+			}
+			row := dst[i*d.m : (i+1)*d.m]
+			for j, rj := range rk {
+				row[j] -= ei * rj
+			}
+		}
+	}
+	for i := range dst {
+		dst[i] /= float64(d.C)
+	}
+	return dst
+}
+
+// record takes one learning step's values (after both stepped).
+func (d *fidDetail) record(t *testing.T, c *chip.Chip, g *gle.Net, pos int) {
+	t.Helper()
+	ec, err := c.State(d.tgt, "err_bus", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ebc, err := c.State(d.tgt, "e_breve", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eg := g.Populations[d.tgt].EBreve
+	if g.Populations[d.src].Input { // the learning reads this step's input
+		d.rememberRates(t, c, g)
+	}
+	var grads [fdNum][]float64
+	grads[fdGle] = g.Projections[d.p].WGrad
+	grads[fdChip] = d.outer(nil, ec, d.rc)
+	grads[fdChipEB] = d.outer(nil, ebc, d.rc)
+	grads[fdEcRg] = d.outer(nil, ec, d.rg)
+	grads[fdEgRc] = d.outer(nil, eg, d.rc)
+	for v := range fdNum {
+		for i, x := range grads[v] {
+			d.sums[v][i] += x
+		}
+	}
+	if d.rAbs == nil {
+		d.rAbs, d.r2 = make([]float64, d.m), make([]float64, d.m)
+	}
+	for i, r := range d.rg {
+		d.rAbs[i%d.m] += math.Abs(r)
+		d.r2[i%d.m] += r * r
+	}
+	k := len(d.steps) + 1
+	for v := range fdNum {
+		d.adamV[v].step(grads[v], k, g.LR)
+	}
+	lsb := d.emu[0].lg
+	for i, x := range grads[fdGle] {
+		x, m := math.Abs(x), math.Abs(d.adamV[fdGle].m[i])
+		d.maxG, d.maxM = max(d.maxG, x), max(d.maxM, m)
+		for j, l := range [3]float64{1, 4, 16} {
+			if x < l*lsb {
+				d.gLSB[j]++
+			}
+			if m < l*lsb {
+				d.mLSB[j]++
+			}
+		}
+	}
+	for _, e := range d.emu {
+		e.step(grads[fdChip], k, g.LR)
+	}
+	rec := fidStepRec{pos: pos, normG: fdNorm(grads[fdGle]), normC: fdNorm(grads[fdChip]),
+		cos: fdCos(grads[fdChip], grads[fdGle]), cosE: fdCos(ec, eg), cosEB: fdCos(ebc, eg), cosR: fdCos(d.rc, d.rg)}
+	for _, x := range c.ErrorBusExponents() {
+		if x.Population == g.Populations[d.tgt].Name {
+			rec.shift = x.Shift
+		}
+	}
+	abs := make([]float64, len(eg))
+	zero := 0
+	for i, x := range eg {
+		abs[i] = math.Abs(x)
+		if ec[i] == 0 && x != 0 {
+			zero++
+		}
+	}
+	sort.Float64s(abs)
+	rec.peakE, rec.medE, rec.zeroEC = abs[len(abs)-1], abs[len(abs)/2], float64(zero)/float64(len(eg))
+	d.steps = append(d.steps, rec)
+	d.rememberRates(t, c, g)
+}
+
+// report logs the decomposition; dc and dg are the chip's and gle's weight changes.
+func (d *fidDetail) report(t *testing.T, c *chip.Chip, dc, dg []float64) {
+	t.Helper()
+	t.Logf("p%d detail over %d learning steps: cosine of the summed gradients (before Adam) with gle's:", d.p, len(d.steps))
+	for v := range fdNum {
+		t.Logf("  %-22s cos %.3f  norm ratio %.3f; float Adam on them vs gle's Δw: cos %.3f, ratio %.2f", fdNames[v], fdCos(d.sums[v], d.sums[fdGle]), fdNorm(d.sums[v])/fdNorm(d.sums[fdGle]),
+			fdCos(d.adamV[v].d, dg), fdNorm(d.adamV[v].d)/fdNorm(dg))
+	}
+	// Δw weighted by the source's RMS rate: the change of the target's input W r it makes.
+	wc, wg := make([]float64, len(dc)), make([]float64, len(dc))
+	for i := range dc {
+		rms := math.Sqrt(d.r2[i%d.m] / float64(len(d.steps)*d.C))
+		wc[i], wg[i] = dc[i]*rms, dg[i]*rms
+	}
+	t.Logf("  Δw weighted by the source's RMS rate (what it changes in W r): cos %.3f, ratio %.2f", fdCos(wc, wg), fdNorm(wc)/fdNorm(wg))
+	t.Logf("  float Adam on gle's gradients vs gle's Δw: cos %.4f; on the chip's gradients vs the chip's Δw: cos %.3f",
+		fdCos(d.adamV[fdGle].d, dg), fdCos(d.adamV[fdChip].d, dc))
+	nv := float64(len(d.steps) * d.n * d.m)
+	t.Logf("  gle's per-step gradients and Adam m in grad LSBs (%.3g, GradExp %d; range ±%.3g): largest |g| %.3g, |m| %.3g; |g| below 1/4/16 LSB: %.2f/%.2f/%.2f, |m|: %.2f/%.2f/%.2f of (step, synapse) pairs",
+		d.emu[0].lg, c.Program().Projections[d.p].GradExp, math.Ldexp(1, 7+c.Program().Projections[d.p].GradExp), d.maxG, d.maxM,
+		float64(d.gLSB[0])/nv, float64(d.gLSB[1])/nv, float64(d.gLSB[2])/nv, float64(d.mLSB[0])/nv, float64(d.mLSB[1])/nv, float64(d.mLSB[2])/nv)
+	for _, e := range d.emu {
+		t.Logf("  chip's Adam in floats, quantized: grad %v m %v v %v √v %v (LSBs %.3g, %.3g): cos with the chip's Δw %.3f (ratio %.2f), with gle's %.3f (ratio %.2f); %d updates skipped (√v+ε_t = 0)",
+			e.qG, e.qM, e.qV, e.qS, e.lg, e.lv, fdCos(e.d, dc), fdNorm(e.d)/fdNorm(dc), fdCos(e.d, dg), fdNorm(e.d)/fdNorm(dg), e.zeroDen)
+	}
+	// Where the chip's update energy sits: synapses whose gradient RMS (gle's √v,
+	// bias-corrected) is below k grad LSBs, against the rest.
+	bc2 := math.Sqrt(1 - math.Pow(0.999, float64(len(d.steps))))
+	var eC, eG float64
+	for i := range dc {
+		eC += dc[i] * dc[i]
+		eG += dg[i] * dg[i]
+	}
+	for _, k := range []float64{1, 4, 16, 64} {
+		rows, cols := map[int]bool{}, map[int]bool{}
+		var eCs, eGs float64
+		var restC, restG []float64
+		for i := range dc {
+			if math.Sqrt(d.adamV[fdGle].v[i])/bc2 < k*d.emu[0].lg {
+				eCs += dc[i] * dc[i]
+				eGs += dg[i] * dg[i]
+				rows[i/d.m], cols[i%d.m] = true, true
+				continue
+			}
+			restC, restG = append(restC, dc[i]), append(restG, dg[i])
+		}
+		var cl []string
+		for j := range cols {
+			cl = append(cl, fmt.Sprintf("%d (mean |r| %.2g)", j, d.rAbs[j]/float64(len(d.steps)*d.C)))
+		}
+		sort.Strings(cl)
+		if len(cl) > 6 {
+			cl = append(cl[:6], "…")
+		}
+		t.Logf("  synapses with gradient RMS below %2.0f grad LSBs: %4d of %d (%d target rows; source columns %s): %.3f of the chip's Δw energy, %.3f of gle's; the other synapses' Δw: cos %.3f, ratio %.2f",
+			k, len(dc)-len(restC), len(dc), len(rows), strings.Join(cl, ", "), eCs/eC, eGs/eG, fdCos(restC, restG), fdNorm(restC)/fdNorm(restG))
+	}
+	// Elementwise: how much of the Adam disagreement sits in synapses whose summed
+	// gradient is small against the chip's per-step noise.
+	var agreeBig, nBig, agreeSmall, nSmall int
+	gs := d.sums[fdGle]
+	abs := make([]float64, len(gs))
+	for i, x := range gs {
+		abs[i] = math.Abs(x)
+	}
+	sort.Float64s(abs)
+	med := abs[len(abs)/2]
+	for i, x := range gs {
+		same := (x > 0) == (d.sums[fdChip][i] > 0)
+		if math.Abs(x) >= med {
+			nBig++
+			if same {
+				agreeBig++
+			}
+		} else {
+			nSmall++
+			if same {
+				agreeSmall++
+			}
+		}
+	}
+	t.Logf("  sign agreement of the summed gradients: %d/%d above gle's median |Σg| (%.3g), %d/%d below; largest |Σg| %.3g",
+		agreeBig, nBig, med, agreeSmall, nSmall, abs[len(abs)-1])
+	// Per position in the sample: the gradient energy and agreement.
+	type bucket struct {
+		lo, hi int
+		eG     float64
+		dot    float64
+		nc, ng float64
+	}
+	bs := []bucket{{0, 1, 0, 0, 0, 0}, {1, 5, 0, 0, 0, 0}, {5, 20, 0, 0, 0, 0}, {20, 60, 0, 0, 0, 0}, {60, 360, 0, 0, 0, 0}}
+	var total float64
+	for _, s := range d.steps {
+		total += s.normG * s.normG
+	}
+	for _, s := range d.steps {
+		for i := range bs {
+			if s.pos >= bs[i].lo && s.pos < bs[i].hi {
+				bs[i].eG += s.normG * s.normG / total
+				bs[i].dot += s.cos * s.normC * s.normG
+				bs[i].nc += s.normC * s.normC
+				bs[i].ng += s.normG * s.normG
+			}
+		}
+	}
+	for _, b := range bs {
+		t.Logf("  steps %3d–%3d of each sample: %.3f of gle's per-step gradient energy, per-step cos (energy-weighted) %.3f, norm ratio chip/gle %.3f",
+			b.lo, b.hi-1, b.eG, b.dot/math.Sqrt(b.nc*b.ng), math.Sqrt(b.nc/b.ng))
+	}
+	// The steps with the largest gle gradients.
+	idx := make([]int, len(d.steps))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return d.steps[idx[a]].normG > d.steps[idx[b]].normG })
+	for _, i := range idx[:min(12, len(idx))] {
+		s := d.steps[i]
+		t.Logf("  step %4d (pos %3d): |g| gle %.3g chip %.3g cos %.3f; ĕ cos bus %.3f pre-bus %.3f; r cos %.4f; bus shift %d; |ĕ| peak %.3g median %.3g; ĕ zeroed by the bus %.2f",
+			i, s.pos, s.normG, s.normC, s.cos, s.cosE, s.cosEB, s.cosR, s.shift, s.peakE, s.medE, s.zeroEC)
+	}
+}
+
+// fidChipAdam is the chip's Adam (chip/learn.go's optStep) in floats, each of its
+// quantizations switchable: the gradient rounded half-even to grad's LSB under gExp
+// (qG), m and v rounded stochastically to adam_m's and adam_v's LSBs (qM, qV), √v
+// floored to adam_sqrt_v's LSB (qS); ε_t = ε·bc2 rounded to that LSB (0 for ε = 1e-8
+// at the gradient exponents here), and no update where √v + ε_t is 0, as on the chip.
+type fidChipAdam struct {
+	qG, qM, qV, qS bool
+	lg, lv         float64 // LSBs of grad (and adam_m, √v) and adam_v
+	rnd            *rand.Rand
+	fidAdam
+	zeroDen int // updates skipped for √v + ε_t = 0
+}
+
+func newFidChipAdam(n, gExp int, o network.Optimizer, qG, qM, qV, qS bool) *fidChipAdam {
+	return &fidChipAdam{qG: qG, qM: qM, qV: qV, qS: qS, lg: math.Ldexp(1, gExp-24), lv: math.Ldexp(1, 2*gExp-48),
+		rnd: rand.New(rand.NewPCG(7, uint64(gExp))), fidAdam: newFidAdam(n, o)}
+}
+
+func (a *fidChipAdam) stoch(x, lsb float64) float64 {
+	q := x / lsb
+	f := math.Floor(q)
+	if a.rnd.Float64() < q-f {
+		f++
+	}
+	return f * lsb
+}
+
+func (a *fidChipAdam) step(g []float64, t int, lr float64) {
+	bc1 := 1 - math.Pow(a.b1, float64(t))
+	bc2 := math.Sqrt(1 - math.Pow(a.b2, float64(t)))
+	eps := a.eps * bc2
+	if a.qS {
+		eps = math.RoundToEven(eps/a.lg) * a.lg
+	}
+	for i, gi := range g {
+		if a.qG {
+			gi = math.RoundToEven(gi/a.lg) * a.lg
+		}
+		m := a.m[i] + (1-a.b1)*(gi-a.m[i])
+		v := a.v[i] + (1-a.b2)*(gi*gi-a.v[i])
+		if a.qM {
+			m = a.stoch(m, a.lg)
+		}
+		if a.qV {
+			v = a.stoch(v, a.lv)
+		}
+		a.m[i], a.v[i] = m, v
+		s := math.Sqrt(v)
+		if a.qS {
+			s = math.Floor(s/a.lg) * a.lg
+		}
+		if s+eps <= 0 {
+			a.zeroDen++
+			continue
+		}
+		a.d[i] -= lr * bc2 / bc1 * m / (s + eps)
+	}
 }
