@@ -778,7 +778,7 @@ type fidDetail struct {
 	emu                  []*fidChipAdam // the chip's Adam on the chip's gradients: all, all but one, one of its quantizations (v's only with √v's: a v rounded to 0 under an exact √v and ε_t = 1e-8 makes ratios of 10⁶)
 	maxG, maxM           float64        // largest |g| and |m| of gle's (float Adam on gle's gradients)
 	gLSB, mLSB           [3]int         // (step, synapse) pairs with |g|, |m| below 1, 4, 16 grad LSBs
-	rAbs                 []float64      // per source neuron: Σ |r| over steps and contexts (gle)
+	rAbs, rAbsC, rZeroC  []float64      // per source neuron, over steps and contexts: Σ |r| (gle, chip), chip's r = 0 count
 	steps                []fidStepRec
 }
 
@@ -932,11 +932,15 @@ func (d *fidDetail) record(t *testing.T, c *chip.Chip, g *gle.Net, pos int) {
 		}
 	}
 	if d.rAbs == nil {
-		d.rAbs, d.r2 = make([]float64, d.m), make([]float64, d.m)
+		d.rAbs, d.r2, d.rAbsC, d.rZeroC = make([]float64, d.m), make([]float64, d.m), make([]float64, d.m), make([]float64, d.m)
 	}
 	for i, r := range d.rg {
 		d.rAbs[i%d.m] += math.Abs(r)
 		d.r2[i%d.m] += r * r
+		d.rAbsC[i%d.m] += math.Abs(d.rc[i])
+		if d.rc[i] == 0 {
+			d.rZeroC[i%d.m]++
+		}
 	}
 	k := len(d.steps) + 1
 	for v := range fdNum {
@@ -1027,7 +1031,8 @@ func (d *fidDetail) report(t *testing.T, c *chip.Chip, dc, dg []float64) {
 		}
 		var cl []string
 		for j := range cols {
-			cl = append(cl, fmt.Sprintf("%d (mean |r| %.2g)", j, d.rAbs[j]/float64(len(d.steps)*d.C)))
+			n := float64(len(d.steps) * d.C)
+			cl = append(cl, fmt.Sprintf("%d (mean |r| %.2g, chip %.2g, 0 in %.0f %%)", j, d.rAbs[j]/n, d.rAbsC[j]/n, 100*d.rZeroC[j]/n))
 		}
 		sort.Strings(cl)
 		if len(cl) > 6 {
