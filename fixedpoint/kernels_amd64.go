@@ -139,23 +139,17 @@ func matTVec(dst []int32, w []int16, stride int, e []int16) {
 }
 
 func outerSum(dst []int64, stride int, a, b []int16, rows, cols, contexts int) {
-	if useKernel != kernelVNNI || cols == 0 {
+	if useKernel != kernelVNNI || rows == 0 || cols == 0 {
 		outerSumGo(dst, stride, a, b, rows, cols, contexts)
 		return
 	}
-	if rows > 0 && contexts == 1 {
+	if contexts == 1 {
 		// One context: the outer product itself, no sums to form.
 		_ = dst[(rows-1)*stride+cols-1]
 		outerProdVNNI(&dst[0], stride, &a[0], rows, &b[0], cols)
 		return
 	}
-	if rows > 0 {
-		outerSumVNNI(dst, stride, a, b, rows, cols, contexts)
-		return
-	}
-	for i := 0; i < rows; i++ {
-		outerSumAVX512(&dst[i*stride], &b[0], cols, &a[i], rows, contexts, cols)
-	}
+	outerSumVNNI(dst, stride, a, b, rows, cols, contexts)
 }
 
 //go:noescape
