@@ -303,7 +303,8 @@ mm_done:
 
 // MT_SET64 is MT_STORE64 for a full block (all 64 columns) set without a shift:
 // each column's sum sign-extended and stored, with no read-back, shift or masks
-// (OuterSum's common case; the masked read-modify-write cost as much as the products).
+// (the first chunk of an OuterSum that outerPairedVNNI does not take: split operands,
+// over 256 contexts or very wide rows).
 #define MT_SET64(a, b, c, d, P) \
 	MT_PERM(a, b, c, d); \
 	VPMOVSXDQ     Y24, Z28; \
@@ -327,8 +328,8 @@ mm_done:
 	VMOVDQU64     Z30, 384(P); \
 	VMOVDQU64     Z31, 448(P)
 
-// MT_SETM64 is MT_SET64 for a partial block: the same stores under the column masks
-// K5 and K6 (computed from K1 per 16 columns), still with no read-back.
+// MT_SETHALF stores sixteen sums (ysrc/zsrc) at off(P) under the column masks K5 and
+// K6, shifted out of K1 by s and s8.
 #define MT_SETHALF(ysrc, zsrc, s, s8, off, P) \
 	KSHIFTRQ      $s, K1, K5; \
 	KSHIFTRQ      $s8, K1, K6; \
@@ -338,6 +339,8 @@ mm_done:
 	VMOVDQU64     Z28, K5, off(P); \
 	VMOVDQU64     Z29, K6, off+64(P)
 
+// MT_SETM64 is MT_SET64 for a partial block: the same stores under the column masks
+// (MT_SETHALF), still with no read-back.
 #define MT_SETM64(a, b, c, d, P) \
 	MT_PERM(a, b, c, d); \
 	MT_SETHALF(Y24, Z24, 0, 8, 0, P); \
@@ -355,7 +358,7 @@ mm_done:
 // a zero row (and the error e_c[i] twice, so nothing past the row is read). wide 0
 // stores int32 sums; wide 1 and 2 treat dst as int64 (ds in int64 elements) and add
 // each sign-extended sum, shifted left by shift, to it (1) or store it (2); storing with
-// shift 0 (OuterSum's usual case) skips the read-back, the shift and, for a full block,
+// shift 0 (OuterSum's first chunk) skips the read-back, the shift and, for a full block,
 // the masks.
 TEXT ·matTMatVNNI(SB), NOSPLIT, $0-96
 	MOVQ     stride+24(FP), R12
@@ -663,8 +666,8 @@ pk_done:
 
 // func pairRowsVNNI(d *int32, a *int16, rows, n, pairs int)
 // the int32 pairs (lo, hi) vpdpwssd multiplies, from the rows of a taken two by two:
-// d[p·n + i] = uint16(a[2p·rows + i]) | a[(2p+1)·rows + i]<<16 for p < pairs, i < n, in one call (OuterSum pairs up to 128
-// context pairs of a few rows each: a call per pair cost more than the pairing).
+// d[p·n + i] = uint16(a[2p·rows + i]) | a[(2p+1)·rows + i]<<16 for p < pairs, i < n,
+// in one call (OuterSum pairs up to 128 context pairs of a few rows each).
 TEXT ·pairRowsVNNI(SB), NOSPLIT, $0-40
 	MOVQ d+0(FP), DX
 	MOVQ a+8(FP), SI
