@@ -5,6 +5,14 @@
 // OuterSum's kernel on pre-paired operands (AVX-512 VNNI). Sums wrap in int32 as
 // vpdpwssd does; the caller only uses it where they cannot leave int32.
 
+// OP_LOADW loads the next 64 columns of weight pairs (R8) into Z24-Z27, the columns
+// outside the block's masks K1, K3, K2, K4 as zero.
+#define OP_LOADW \
+	VMOVDQU32.Z (R8), K1, Z24; \
+	VMOVDQU32.Z 64(R8), K3, Z25; \
+	VMOVDQU32.Z 128(R8), K2, Z26; \
+	VMOVDQU32.Z 192(R8), K4, Z27
+
 // OP_MAC adds the four weight registers Z24-Z27 (64 columns of pairs, in column order)
 // times the broadcast error pair Z28 to one output row's accumulators.
 #define OP_MAC(a, b, c, d) \
@@ -86,10 +94,7 @@ op_block6:
 	MOVQ R10, CX
 
 op_pairs6:
-	VMOVDQU32.Z (R8), K1, Z24
-	VMOVDQU32.Z 64(R8), K3, Z25
-	VMOVDQU32.Z 128(R8), K2, Z26
-	VMOVDQU32.Z 192(R8), K4, Z27
+	OP_LOADW
 	VPBROADCASTD (SI)(DX*1), Z28
 	OP_MAC(Z0, Z1, Z2, Z3)
 	VPBROADCASTD 4(SI)(DX*1), Z28
@@ -134,10 +139,7 @@ op_block1:
 	MOVQ   R10, CX
 
 op_pairs1:
-	VMOVDQU32.Z  (R8), K1, Z24
-	VMOVDQU32.Z  64(R8), K3, Z25
-	VMOVDQU32.Z  128(R8), K2, Z26
-	VMOVDQU32.Z  192(R8), K4, Z27
+	OP_LOADW
 	VPBROADCASTD (SI)(DX*1), Z28
 	OP_MAC(Z0, Z1, Z2, Z3)
 	ADDQ         R12, R8
