@@ -218,14 +218,7 @@ func TestOuterSumChunks(t *testing.T) {
 						if m[0] == 32768 {
 							a[0] = math.MinInt16 // |a| = 32768 exactly somewhere
 						}
-						stride := cols + 3
-						got, want := make([]int64, rows*stride), make([]int64, rows*stride)
-						for i := range got {
-							got[i], want[i] = -7, -7
-						}
-						OuterSum(got, stride, a, b, ctx)
-						OuterSumPlain(want, stride, a, b, ctx)
-						if !slices.Equal(got, want) {
+						if !outerSumAgrees(rows, cols+3, a, b, ctx) {
 							t.Fatalf("%d×%d, %d contexts, |a| ≤ %d, |b| ≤ %d: OuterSum and plain differ", rows, cols, ctx, m[0], m[1])
 						}
 					}
@@ -233,6 +226,18 @@ func TestOuterSumChunks(t *testing.T) {
 			}
 		}
 	})
+}
+
+// outerSumAgrees reports whether OuterSum and OuterSumPlain set the same rows×stride
+// matrix, both started at −7 so that a value left unset or a write past a row shows.
+func outerSumAgrees(rows, stride int, a, b []int16, ctx int) bool {
+	got, want := make([]int64, rows*stride), make([]int64, rows*stride)
+	for i := range got {
+		got[i], want[i] = -7, -7
+	}
+	OuterSum(got, stride, a, b, ctx)
+	OuterSumPlain(want, stride, a, b, ctx)
+	return slices.Equal(got, want)
 }
 
 func abs64(x int64) int64 {
@@ -259,8 +264,9 @@ func TestPeakMACLoop(t *testing.T) {
 
 // OuterSum's full 64-column blocks set without a shift take a store path of their own
 // (no read-back, no masks): the gradient shapes of a 256×256 tile at 16 and 17
-// contexts, with operands of every kind, at the int16 extremes (split into bytes) and bounded
-// (not split).
+// contexts, with operands at the int16 extremes (split into bytes: matTMatVNNI's
+// store path) and bounded (not split: outerPairedVNNI, six rows at a time and the
+// rest one by one).
 func TestOuterSumFullBlocks(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(41, 42))
@@ -273,14 +279,7 @@ func TestOuterSumFullBlocks(t *testing.T) {
 				} else { // sums that stay in int32: no split into bytes
 					a, b = bounded(r, rows*ctx, 4000), bounded(r, cols*ctx, 4096)
 				}
-				stride := cols + kind
-				got, want := make([]int64, rows*stride), make([]int64, rows*stride)
-				for i := range got {
-					got[i], want[i] = -7, -7
-				}
-				OuterSum(got, stride, a, b, ctx)
-				OuterSumPlain(want, stride, a, b, ctx)
-				if !slices.Equal(got, want) {
+				if !outerSumAgrees(rows, cols+kind, a, b, ctx) {
 					t.Fatalf("%d×%d, %d contexts, kind %d: OuterSum and plain differ", rows, cols, ctx, kind)
 				}
 			}
