@@ -253,9 +253,8 @@ var outerPairedScratch = sync.Pool{New: func() any { return new([outerPairedMax]
 // case: no split, at most 256 contexts, cols·⌈contexts/2⌉ ≤ outerPairedMax): b's
 // context rows are interleaved in pairs once for the whole call, in column order, so
 // the kernel multiplies them straight from memory and stores its sums without
-// shuffles. The pairs of a are made per block of rows (all of them at once
-// when the scratch holds them); an odd last context
-// pairs with zero in both.
+// shuffles. The pairs of a are made per block of rows (all of them at once when the
+// scratch holds them); an odd last context pairs with zero in both.
 func outerSumPaired(dst []int64, stride int, a, b []int16, rows, cols, contexts int, sc *outerPairs) {
 	pb := outerPairedScratch.Get().(*[outerPairedMax]int32)
 	defer outerPairedScratch.Put(pb)
