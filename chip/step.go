@@ -40,7 +40,8 @@ func (c *Chip) Step() error {
 	if c.learnOn {
 		c.learn.begin(c)
 	}
-	if c.nPhases != nil && c.learnOn && c.prog.Learning.Weights.On {
+	wLearn := c.learnOn && c.prog.Learning.Weights.On
+	if c.nPhases != nil && wLearn {
 		// Few contexts, weights learning: every phase splits the neurons (nPhases).
 		for j, ph := range c.nPhases {
 			c.pool.run(ph, c.parts)
@@ -52,7 +53,7 @@ func (c *Chip) Step() error {
 		n := len(c.tiles) * c.parts
 		for j, ph := range c.phases {
 			switch {
-			case j == c.learnPhase && !(c.learnOn && c.prog.Learning.Weights.On):
+			case j == c.learnPhase && !wLearn:
 				// phaseLearn would return for every item: no hand-off.
 			case c.split[j]:
 				c.pool.run(ph, n)
