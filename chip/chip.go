@@ -376,13 +376,13 @@ func (c *Chip) setParts(n int) {
 			load[b.fwdPart] += b.rows * b.cols
 		}
 	}
-	// The block error bus: the neuron phase leaves a partial OR per item, busExponents
-	// (after phase busAfter) fixes the shifts, phaseErrBus puts ĕ on the bus.
 	// The phases that split the contexts pay only with enough contexts per part; the
 	// learning phase splits a block's weight rows, and pays at any count.
 	byCtx := c.parts > 1 && c.contexts >= splitContexts*c.parts
 	c.phases = []func(int){c.phaseForward, c.phaseNeurons}
 	c.split = []bool{byCtx || c.fwdByBlock, byCtx}
+	// The block error bus: the neuron phase leaves a partial OR per item, busExponents
+	// (after phase busAfter) fixes the shifts, phaseErrBus puts ĕ on the bus.
 	c.busAfter = -1
 	if c.blockBus() {
 		c.busAfter = len(c.phases) - 1

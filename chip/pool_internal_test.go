@@ -20,11 +20,9 @@ func TestPoolRunsEveryItemOnce(t *testing.T) {
 			for r := range 300 {
 				n := r % len(hits)
 				p.run(func(i int) { hits[i]++ }, n)
-				if n >= 2 || workers == 1 {
-					for i := range n {
-						if hits[i] != 1 {
-							t.Fatalf("GOMAXPROCS %d, %d workers, phase %d: item %d ran %d times", procs, workers, r, i, hits[i])
-						}
+				for i := range n {
+					if hits[i] != 1 {
+						t.Fatalf("GOMAXPROCS %d, %d workers, phase %d: item %d ran %d times", procs, workers, r, i, hits[i])
 					}
 				}
 				clear(hits)

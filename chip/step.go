@@ -40,7 +40,8 @@ func (c *Chip) Step() error {
 	if c.learnOn {
 		c.learn.begin(c)
 	}
-	if c.nPhases != nil && c.learnOn && c.prog.Learning.Weights.On {
+	wLearn := c.learnOn && c.prog.Learning.Weights.On
+	if c.nPhases != nil && wLearn {
 		// Few contexts, weights learning: every phase splits the neurons (nPhases).
 		for j, ph := range c.nPhases {
 			c.pool.run(ph, c.parts)
@@ -52,7 +53,7 @@ func (c *Chip) Step() error {
 		n := len(c.tiles) * c.parts
 		for j, ph := range c.phases {
 			switch {
-			case j == c.learnPhase && !(c.learnOn && c.prog.Learning.Weights.On):
+			case j == c.learnPhase && !wLearn:
 				// phaseLearn would return for every item: no hand-off.
 			case c.split[j]:
 				c.pool.run(ph, n)
@@ -251,18 +252,25 @@ func (c *Chip) phaseForward(i int) {
 		if c.fwdByBlock && b.fwdPart != p {
 			continue
 		}
-		src := b.p.src
-		if C > 1 {
-			// All contexts at once: each weight loaded once (sums wrap alike).
-			w := fixedpoint.Mat{Data: b.wX, Rows: b.rows, Cols: b.cols, Stride: b.cols}
-			x := fixedpoint.Mat{Data: src.rateBus[k0*src.size+b.col0:], Rows: k1 - k0, Cols: b.cols, Stride: src.size}
-			fixedpoint.MatMat(b.fwd[k0*b.rows:], b.rows, w, x)
-			continue
-		}
-		for k := k0; k < k1; k++ {
-			x := src.rateBus[k*src.size+b.col0 : k*src.size+b.col0+b.cols]
-			fixedpoint.MatVec(b.fwd[k*b.rows:(k+1)*b.rows], b.wX, b.cols, x)
-		}
+		b.forward(0, b.rows, k0, k1, C)
+	}
+}
+
+// forward forms b's partial row sums W·r_in of rows i0…i1−1 (relative to row0) for
+// contexts k0…k1−1 of C into b.fwd.
+func (b *block) forward(i0, i1, k0, k1, C int) {
+	src := b.p.src
+	w := b.wX[i0*b.cols : i1*b.cols]
+	if C > 1 {
+		// All contexts at once: each weight loaded once (sums wrap alike).
+		wm := fixedpoint.Mat{Data: w, Rows: i1 - i0, Cols: b.cols, Stride: b.cols}
+		x := fixedpoint.Mat{Data: src.rateBus[k0*src.size+b.col0:], Rows: k1 - k0, Cols: b.cols, Stride: src.size}
+		fixedpoint.MatMat(b.fwd[k0*b.rows+i0:], b.rows, wm, x)
+		return
+	}
+	for k := k0; k < k1; k++ {
+		x := src.rateBus[k*src.size+b.col0 : k*src.size+b.col0+b.cols]
+		fixedpoint.MatVec(b.fwd[k*b.rows+i0:k*b.rows+i1], w, b.cols, x)
 	}
 }
 
@@ -357,20 +365,27 @@ func (c *Chip) phaseBackward(i int) {
 		if !b.p.backward || k0 == k1 {
 			continue
 		}
-		tgt := b.p.tgt
-		if C > 1 {
-			w := fixedpoint.Mat{Data: b.wX, Rows: b.rows, Cols: b.cols, Stride: b.cols}
-			e := fixedpoint.Mat{Data: tgt.errBus[k0*tgt.size+b.row0:], Rows: k1 - k0, Cols: b.rows, Stride: tgt.size}
-			fixedpoint.MatTMat(b.bwd[k0*b.cols:], b.cols, w, e)
-			continue
-		}
-		for k := k0; k < k1; k++ {
-			e := tgt.errBus[k*tgt.size+b.row0 : k*tgt.size+b.row0+b.rows]
-			fixedpoint.MatTVec(b.bwd[k*b.cols:(k+1)*b.cols], b.wX, b.cols, e)
-		}
+		b.transposed(b.bwd, 0, b.rows, k0, k1, C)
 	}
 	if c.parts == 1 {
 		c.phaseLearn(i)
+	}
+}
+
+// transposed forms b's transposed partial sums Wᵀ·ĕ over rows i0…i1−1 (relative to
+// row0) for contexts k0…k1−1 of C into dst (b.cols a context), weights as they are.
+func (b *block) transposed(dst []int32, i0, i1, k0, k1, C int) {
+	tgt := b.p.tgt
+	w := b.wX[i0*b.cols : i1*b.cols]
+	if C > 1 {
+		wm := fixedpoint.Mat{Data: w, Rows: i1 - i0, Cols: b.cols, Stride: b.cols}
+		e := fixedpoint.Mat{Data: tgt.errBus[k0*tgt.size+b.row0+i0:], Rows: k1 - k0, Cols: i1 - i0, Stride: tgt.size}
+		fixedpoint.MatTMat(dst[k0*b.cols:], b.cols, wm, e)
+		return
+	}
+	for k := k0; k < k1; k++ {
+		e := tgt.errBus[k*tgt.size+b.row0+i0 : k*tgt.size+b.row0+i1]
+		fixedpoint.MatTVec(dst[k*b.cols:(k+1)*b.cols], w, b.cols, e)
 	}
 }
 
@@ -637,16 +652,7 @@ func (c *Chip) nPhaseNeurons(p int) {
 			if i0 == i1 {
 				continue
 			}
-			src := b.p.src
-			w := b.wX[i0*b.cols : i1*b.cols]
-			if C > 1 {
-				wm := fixedpoint.Mat{Data: w, Rows: i1 - i0, Cols: b.cols, Stride: b.cols}
-				x := fixedpoint.Mat{Data: src.rateBus[b.col0:], Rows: C, Cols: b.cols, Stride: src.size}
-				fixedpoint.MatMat(b.fwd[i0:], b.rows, wm, x)
-				continue
-			}
-			x := src.rateBus[b.col0 : b.col0+b.cols]
-			fixedpoint.MatVec(b.fwd[i0:i1], w, b.cols, x)
+			b.forward(i0, i1, 0, C, C)
 		}
 	}
 	for t := range c.tiles {
@@ -706,15 +712,7 @@ func (c *Chip) nPhaseLearn(p int) {
 				clear(dst[:C*b.cols])
 				continue
 			}
-			tgt := b.p.tgt
-			w := b.wX[i0*b.cols : i1*b.cols]
-			if C > 1 {
-				wm := fixedpoint.Mat{Data: w, Rows: i1 - i0, Cols: b.cols, Stride: b.cols}
-				e := fixedpoint.Mat{Data: tgt.errBus[b.row0+i0:], Rows: C, Cols: i1 - i0, Stride: tgt.size}
-				fixedpoint.MatTMat(dst, b.cols, wm, e)
-				continue
-			}
-			fixedpoint.MatTVec(dst[:b.cols], w, b.cols, tgt.errBus[b.row0+i0:b.row0+i1])
+			b.transposed(dst, i0, i1, 0, C, C)
 		}
 	}
 	for t, tl := range c.tiles {

@@ -874,14 +874,12 @@ func fdCos(a, b []float64) float64 {
 	return ab / math.Sqrt(aa*bb)
 }
 
-func fdNorm(a []float64) float64 { return math.Sqrt(fdCos2(a)) }
-
-func fdCos2(a []float64) float64 {
+func fdNorm(a []float64) float64 {
 	var s float64
 	for _, x := range a {
 		s += x * x
 	}
-	return s
+	return math.Sqrt(s)
 }
 
 // outer returns −mean over contexts of e rᵀ (n × m).

@@ -44,7 +44,7 @@ func ReadEpochLog(r io.Reader) ([]Epoch, error) {
 		es = append(es, e)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("train: reading the log: %w", err)
+		return nil, fmt.Errorf("train: reading the log: %w; give a file glemu train --log wrote (a line of at most 1 MiB per epoch)", err)
 	}
 	if len(es) == 0 {
 		return nil, fmt.Errorf("train: the log holds no epoch; give a file glemu train --log wrote")

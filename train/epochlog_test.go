@@ -30,6 +30,7 @@ func TestReadEpochLog(t *testing.T) {
 		{"repeated epoch", logLine1 + "\n" + logLine1, "train: log line 2 is epoch 1, want epoch 2 (epochs 1, 2, … in order)"},
 		{"accuracy in percent", strings.Replace(logLine1, `"accuracy":0.082`, `"accuracy":8.2`, 1), "train: log line 1: test accuracy 8.2 is outside 0 … 1"},
 		{"negative accuracy", strings.Replace(logLine1, `"accuracy":0.292`, `"accuracy":-0.1`, 1), "train: log line 1: train accuracy -0.1 is outside 0 … 1"},
+		{"a line over 1 MiB", strings.Repeat(" ", 1<<20+1), "train: reading the log: bufio.Scanner: token too long; give a file glemu train --log wrote (a line of at most 1 MiB per epoch)"},
 		{"wrong type", strings.Replace(logLine1, `"epoch":1`, `"epoch":"1"`, 1), "train: log line 1 is not an epoch of glemu train --log: json: cannot unmarshal string into Go struct field Epoch.epoch of type int"},
 	} {
 		_, err := train.ReadEpochLog(strings.NewReader(tc.log))

@@ -57,7 +57,7 @@ func runPlot(cmd *cobra.Command, f plotFlags, logs []string) error {
 	for i, path := range logs {
 		file, err := os.Open(path)
 		if err != nil {
-			return fmt.Errorf("plot: %w", err)
+			return fmt.Errorf("plot: %w; give the log files glemu train --log wrote", err)
 		}
 		history, err := train.ReadEpochLog(file)
 		file.Close()

@@ -40,7 +40,7 @@ func TestPlot(t *testing.T) {
 		{[]string{"plot", p("chip.jsonl")}, "give the PNG file to write with -o FILE.png", true},
 		{[]string{"plot", p("chip.jsonl"), "-o", p("c.svg")}, "-o " + p("c.svg") + ": the plot is a PNG; give a file name ending in .png", true},
 		{[]string{"plot", p("chip.jsonl"), p("float.jsonl"), "--label", "chip", "-o", p("d.png")}, "1 --label for 2 logs; give one per log, in order, or none", true},
-		{[]string{"plot", p("none.jsonl"), "-o", p("d.png")}, "plot: open " + p("none.jsonl") + ": no such file or directory", false},
+		{[]string{"plot", p("none.jsonl"), "-o", p("d.png")}, "plot: open " + p("none.jsonl") + ": no such file or directory; give the log files glemu train --log wrote", false},
 		{[]string{"plot", p("bad.jsonl"), "-o", p("d.png")}, "plot: " + p("bad.jsonl") + ": train: log line 1 is not an epoch of glemu train --log: invalid character 'e' looking for beginning of value", false},
 	} {
 		_, err := execute(t, tc.args...)
