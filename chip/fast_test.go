@@ -154,6 +154,21 @@ func TestFastMatchesReference(t *testing.T) {
 	}
 }
 
+// runKernels runs fn on a new chip of p (with opts), the vector kernels (neurons,
+// Adam) on or off, and returns the chip's digest and counters after it.
+func runKernels(t *testing.T, p *chip.Program, kernels bool, fn func(c *chip.Chip), opts ...chip.Option) (uint64, chip.Counters) {
+	t.Helper()
+	defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
+	defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
+	c, err := chip.New(p, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fn(c)
+	return chip.Digest(c), c.Counters()
+}
+
 // TestKernelsMatchLoops: the vector kernels (neurons, Adam) give the Go loops' bits,
 // counters included, for every variant on an ideal and a noisy die, in ordinary and
 // saturating regimes, at a row length that leaves a masked tail, with the block and
@@ -188,23 +203,15 @@ func TestKernelsMatchLoops(t *testing.T) {
 							}
 						}
 						p := mapSmall(t, v, 11, opt)
-						run := func(kernels bool) (uint64, chip.Counters) {
-							defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
-							defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
-							c, err := chip.New(p, chip.WithAnalog(die.a))
-							if err != nil {
-								t.Fatal(err)
-							}
-							defer c.Close()
+						run := func(c *chip.Chip) {
 							chip.ForceMemo(c)
 							if !chip.HasPacked32(c, "h") || chip.HasPacked32(c, "g") {
 								t.Fatal("want tanh's units (h) from the 32-bit table, softplus's (g, saturating) from the 64-bit one")
 							}
 							drive(t, c, 150, 3, amp, v.loss == network.LossCrossEntropy)
-							return chip.Digest(c), c.Counters()
 						}
-						a, ca := run(true)
-						b, cb := run(false)
+						a, ca := runKernels(t, p, true, run, chip.WithAnalog(die.a))
+						b, cb := runKernels(t, p, false, run, chip.WithAnalog(die.a))
 						if a != b {
 							t.Fatalf("kernels and loops differ after 150 steps (counters %v / %v)", ca.Total.Vars, cb.Total.Vars)
 						}
@@ -227,18 +234,9 @@ func TestKernelsMatchLoopsWide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(kernels bool) uint64 {
-		defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
-		defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
-		c, err := chip.New(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		drive(t, c, 12, 4, 1.5, false)
-		return chip.Digest(c)
-	}
-	if a, b := run(true), run(false); a != b {
+	run := func(c *chip.Chip) { drive(t, c, 12, 4, 1.5, false) }
+	a, _ := runKernels(t, p, true, run)
+	if b, _ := runKernels(t, p, false, run); a != b {
 		t.Fatal("kernels and loops differ on 256-wide rows")
 	}
 }
@@ -256,20 +254,12 @@ func TestKernelsMatchLoopsMNIST1D(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(kernels bool) (uint64, chip.Counters) {
-		defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
-		defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
-		c, err := chip.New(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+	run := func(c *chip.Chip) {
 		chip.ForceMemo(c)
 		drive(t, c, 40, 2, 3, true)
-		return chip.Digest(c), c.Counters()
 	}
-	a, ca := run(true)
-	b, cb := run(false)
+	a, ca := runKernels(t, p, true, run)
+	b, cb := runKernels(t, p, false, run)
 	if a != b {
 		t.Fatalf("kernels and loops differ after 40 steps (counters %v / %v)", ca.Total.Vars, cb.Total.Vars)
 	}
