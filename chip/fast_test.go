@@ -110,46 +110,61 @@ func mapSmall(t testing.TB, v variant, contexts int, opt chiptest.Options) *chip
 }
 
 // TestFastMatchesReference: the fast twins of the neuron and optimizer loops give the
-// reference loops' bits, counters included, in ordinary and saturating regimes.
+// reference loops' bits, counters included, in ordinary and saturating regimes, with
+// the block error bus rounding stochastically and half-even (errBusRun's inline loops
+// where there is no bus kernel).
 func TestFastMatchesReference(t *testing.T) {
 	for _, v := range variants {
 		for _, amp := range []float64{1, 40} {
-			t.Run(v.name+"/amp="+ftoa(amp), func(t *testing.T) {
-				var opt chiptest.Options
-				if amp > 1 {
-					// Narrow states so that the datapath saturates.
+			for _, he := range []bool{false, true} {
+				name := v.name + "/amp=" + ftoa(amp)
+				if he {
+					name += "/err_bus=half-even"
+				}
+				t.Run(name, func(t *testing.T) {
+					var opt chiptest.Options
 					cfg := chip.DefaultConfig()
 					for i := range cfg.Formats {
 						switch cfg.Formats[i].Name {
 						case "u", "u_breve", "v", "e_breve", "inst_e", "eps_in":
-							cfg.Formats[i].Format = fixedpoint.Q(1, 24)
+							if amp > 1 { // narrow states so that the datapath saturates
+								cfg.Formats[i].Format = fixedpoint.Q(1, 24)
+							}
+						case "err_bus":
+							if he {
+								cfg.Formats[i].Rounding = fixedpoint.HalfEven
+							}
 						}
 					}
-					cfg.Rows, cfg.Cols = 1, 4
-					opt.Config = &cfg
-				}
-				p := mapSmall(t, v, 3, opt)
-				fast, err := chip.New(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ref, err := chip.New(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				chip.SetReference(ref, true)
-				chip.ForceMemo(fast)
-				for round := range 6 {
-					drive(t, fast, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
-					drive(t, ref, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
-					if a, b := chip.Digest(fast), chip.Digest(ref); a != b {
-						t.Fatalf("after %d steps the fast loops differ from the reference", 25*(round+1))
+					if amp > 1 {
+						cfg.Rows, cfg.Cols = 1, 4
 					}
-				}
-				if amp > 1 && fast.Counters().Total.Vars == nil {
-					t.Errorf("amplitude %g saturated nothing; the saturation paths went untested", amp)
-				}
-			})
+					if amp > 1 || he {
+						opt.Config = &cfg
+					}
+					p := mapSmall(t, v, 3, opt)
+					fast, err := chip.New(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ref, err := chip.New(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					chip.SetReference(ref, true)
+					chip.ForceMemo(fast)
+					for round := range 6 {
+						drive(t, fast, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
+						drive(t, ref, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
+						if a, b := chip.Digest(fast), chip.Digest(ref); a != b {
+							t.Fatalf("after %d steps the fast loops differ from the reference", 25*(round+1))
+						}
+					}
+					if amp > 1 && fast.Counters().Total.Vars == nil {
+						t.Errorf("amplitude %g saturated nothing; the saturation paths went untested", amp)
+					}
+				})
+			}
 		}
 	}
 }
