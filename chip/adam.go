@@ -21,45 +21,45 @@ type adamArgs struct {
 
 	a1, lim1, lim12, dM, halfM, srM, heM, mLo, mHi int64 // 104 … 168 (lim12 = 2·lim1)
 
-	a2, lim2, nlim2, dV, halfV, srV, heV, sV, vLo, vHi int64 // 176 … 248 (lim2, nlim2 unread: the kernel forms v's product exactly in two limbs)
+	a2, dV, halfV, srV, heV, sV, vLo, vHi int64 // 176 … 232 (no bound on a2·(g² − v): the kernel forms the product exactly in two limbs)
 
-	epsT, k int64 // 256, 264
+	epsT, k int64 // 240, 248
 
-	lrt, limT, lrt32, dT, halfT, srT, heT, tLo, tHi int64 // 272 … 336 (lrt32: lrt fits 32 bits)
+	lrt, limT, lrt32, dT, halfT, srT, heT, tLo, tHi int64 // 256 … 320 (lrt32: lrt fits 32 bits)
 
-	sM, sV2, sT uint64 // 344, 352, 360: stream bases of m, v, θ
+	sM, sV2, sT uint64 // 328, 336, 344: stream bases of m, v, θ
 
-	lanes [8]int64 // 368: 0 … 7
+	lanes [8]int64 // 352: 0 … 7
 
-	wx  *int16 // 432: the row's crossbar cells, nil: no crossbar write
-	sX  uint64 // 440: stream base of the crossbar write
-	srX int64  // 448: 64 − dX
-	dX  int64  // 456: w_mem's fraction bits over w's
-	xLo int64  // 464: w's range
-	xHi int64  // 472
+	wx  *int16 // 416: the row's crossbar cells, nil: no crossbar write
+	sX  uint64 // 424: stream base of the crossbar write
+	srX int64  // 432: 64 − dX
+	dX  int64  // 440: w_mem's fraction bits over w's
+	xLo int64  // 448: w's range
+	xHi int64  // 456
 
-	ok [adamRowMax / 8]uint8 // 480: per group, the lanes of the row pass A stored (the others declined)
+	ok [adamRowMax / 8]uint8 // 464: per group, the lanes of the row pass A stored (the others declined)
 
-	vSh   int64                 // 512: |dV − 32|
-	failB [adamRowMax / 8]uint8 // 520: lanes whose moments are stored but not θ
-	upd   [adamRowMax / 8]uint8 // 552: lanes pass C updates
-	xs    [adamRowMax]int64     // 584: Adam's ratios
-	g32   int64                 // 2632: 1 when g fits an int32 (g² by a 32-bit multiply)
-	sPos  int64                 // 2640: 1 when gs holds the sums s themselves, not −s
+	vSh   int64                 // 496: |dV − 32|
+	failB [adamRowMax / 8]uint8 // 504: lanes whose moments are stored but not θ
+	upd   [adamRowMax / 8]uint8 // 536: lanes pass C updates
+	xs    [adamRowMax]int64     // 568: Adam's ratios
+	g32   int64                 // 2616: 1 when g fits an int32 (g² by a 32-bit multiply)
+	sPos  int64                 // 2624: 1 when gs holds the sums s themselves, not −s
 
-	// 2648: sats counts the saturations of g, m, v, θ and the crossbar cells per lane
+	// 2632: sats counts the saturations of g, m, v, θ and the crossbar cells per lane
 	// (the kernel's vector counters, summed by kernelRow).
 	sats [5][8]uint64
 
-	invSh int64 // 2968: log2 invC when invC is a power of two up to 2^dG (then dG, halfG, dGbit are dG − invSh's: no product), else −1
-	a132  int64 // 2976: 1 when a1 fits 32 bits (a1·x by vpmuldq; lim1 ≤ 2^31 − 1)
-	dGbit int64 // 2984: 2^dG (0 when dG = 0)
+	invSh int64 // 2952: log2 invC when invC is a power of two up to 2^dG (then dG, halfG, dGbit are dG − invSh's: no product), else −1
+	a132  int64 // 2960: 1 when a1 fits 32 bits (a1·x by vpmuldq; lim1 ≤ 2^31 − 1)
+	dGbit int64 // 2968: 2^dG (0 when dG = 0)
 
-	x64 [adamRowMax / 8]uint8 // 2992: lanes of upd whose θ product needs vpmullq
+	x64 [adamRowMax / 8]uint8 // 2976: lanes of upd whose θ product needs vpmullq
 
-	fastA int64 // 3024: 1 when pass A takes its loop for the chip's configuration (setFast)
-	fastC int64 // 3032: 1 when pass C does (setFast)
-	a2h   int64 // 3040: a2·2^(32−dV) when dV ≤ 32, else 0 (the fast pass A's high half)
+	fastA int64 // 3008: 1 when pass A takes its loop for the chip's configuration (setFast)
+	fastC int64 // 3016: 1 when pass C does (setFast)
+	a2h   int64 // 3024: a2·2^(32−dV) when dV ≤ 32, else 0 (the fast pass A's high half)
 }
 
 // setFast sets a.fastA and a.fastC: passes A and C of the kernel have loops without
@@ -146,7 +146,7 @@ func (p *optPlan) args(a *adamArgs, sT, sM, sV fixedpoint.Stream) {
 	*a = adamArgs{
 		invC: p.invC, limG: p.limG, limG2: int64(2 * uint64(p.limG)), dG: int64(dG), halfG: halfG, gLo: p.grad.lo, gHi: p.grad.hi,
 		a1: p.a1, lim1: lim1, lim12: int64(2 * uint64(lim1)), dM: int64(p.dM), halfM: 1<<(p.dM-1) - 1, srM: int64(64 - p.dM), heM: b2i(p.heM), mLo: p.m.lo, mHi: p.m.hi,
-		a2: p.a2, lim2: p.lim2, nlim2: -p.lim2, dV: int64(p.dV), halfV: 1<<(p.dV-1) - 1, srV: int64(64 - p.dV), heV: b2i(p.heV), sV: int64(p.sV), vLo: p.v.lo, vHi: p.v.hi,
+		a2: p.a2, dV: int64(p.dV), halfV: 1<<(p.dV-1) - 1, srV: int64(64 - p.dV), heV: b2i(p.heV), sV: int64(p.sV), vLo: p.v.lo, vHi: p.v.hi,
 		epsT: p.epsT, k: int64(p.k),
 		lrt: p.lrt, limT: p.limT, lrt32: b2i(fits32(p.lrt)), dT: int64(p.dT), halfT: 1<<(p.dT-1) - 1, srT: int64(64 - p.dT), heT: b2i(p.heT), tLo: p.theta.lo, tHi: p.theta.hi,
 		sM: uint64(sM), sV2: uint64(sV), sT: uint64(sT),

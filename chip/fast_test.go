@@ -110,48 +110,78 @@ func mapSmall(t testing.TB, v variant, contexts int, opt chiptest.Options) *chip
 }
 
 // TestFastMatchesReference: the fast twins of the neuron and optimizer loops give the
-// reference loops' bits, counters included, in ordinary and saturating regimes.
+// reference loops' bits, counters included, in ordinary and saturating regimes, with
+// the block error bus rounding stochastically and half-even (errBusRun's inline loops
+// where there is no bus kernel).
 func TestFastMatchesReference(t *testing.T) {
 	for _, v := range variants {
 		for _, amp := range []float64{1, 40} {
-			t.Run(v.name+"/amp="+ftoa(amp), func(t *testing.T) {
-				var opt chiptest.Options
-				if amp > 1 {
-					// Narrow states so that the datapath saturates.
+			for _, he := range []bool{false, true} {
+				name := v.name + "/amp=" + ftoa(amp)
+				if he {
+					name += "/err_bus=half-even"
+				}
+				t.Run(name, func(t *testing.T) {
+					var opt chiptest.Options
 					cfg := chip.DefaultConfig()
 					for i := range cfg.Formats {
 						switch cfg.Formats[i].Name {
 						case "u", "u_breve", "v", "e_breve", "inst_e", "eps_in":
-							cfg.Formats[i].Format = fixedpoint.Q(1, 24)
+							if amp > 1 { // narrow states so that the datapath saturates
+								cfg.Formats[i].Format = fixedpoint.Q(1, 24)
+							}
+						case "err_bus":
+							if he {
+								cfg.Formats[i].Rounding = fixedpoint.HalfEven
+							}
 						}
 					}
-					cfg.Rows, cfg.Cols = 1, 4
-					opt.Config = &cfg
-				}
-				p := mapSmall(t, v, 3, opt)
-				fast, err := chip.New(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ref, err := chip.New(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				chip.SetReference(ref, true)
-				chip.ForceMemo(fast)
-				for round := range 6 {
-					drive(t, fast, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
-					drive(t, ref, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
-					if a, b := chip.Digest(fast), chip.Digest(ref); a != b {
-						t.Fatalf("after %d steps the fast loops differ from the reference", 25*(round+1))
+					if amp > 1 {
+						cfg.Rows, cfg.Cols = 1, 4
 					}
-				}
-				if amp > 1 && fast.Counters().Total.Vars == nil {
-					t.Errorf("amplitude %g saturated nothing; the saturation paths went untested", amp)
-				}
-			})
+					if amp > 1 || he {
+						opt.Config = &cfg
+					}
+					p := mapSmall(t, v, 3, opt)
+					fast, err := chip.New(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ref, err := chip.New(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					chip.SetReference(ref, true)
+					chip.ForceMemo(fast)
+					for round := range 6 {
+						drive(t, fast, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
+						drive(t, ref, 25, uint64(round), amp, v.loss == network.LossCrossEntropy)
+						if a, b := chip.Digest(fast), chip.Digest(ref); a != b {
+							t.Fatalf("after %d steps the fast loops differ from the reference", 25*(round+1))
+						}
+					}
+					if amp > 1 && fast.Counters().Total.Vars == nil {
+						t.Errorf("amplitude %g saturated nothing; the saturation paths went untested", amp)
+					}
+				})
+			}
 		}
 	}
+}
+
+// runKernels runs fn on a new chip of p (with opts), the vector kernels (neurons,
+// Adam) on or off, and returns the chip's digest and counters after it.
+func runKernels(t *testing.T, p *chip.Program, kernels bool, fn func(c *chip.Chip), opts ...chip.Option) (uint64, chip.Counters) {
+	t.Helper()
+	defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
+	defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
+	c, err := chip.New(p, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fn(c)
+	return chip.Digest(c), c.Counters()
 }
 
 // TestKernelsMatchLoops: the vector kernels (neurons, Adam) give the Go loops' bits,
@@ -188,23 +218,15 @@ func TestKernelsMatchLoops(t *testing.T) {
 							}
 						}
 						p := mapSmall(t, v, 11, opt)
-						run := func(kernels bool) (uint64, chip.Counters) {
-							defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
-							defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
-							c, err := chip.New(p, chip.WithAnalog(die.a))
-							if err != nil {
-								t.Fatal(err)
-							}
-							defer c.Close()
+						run := func(c *chip.Chip) {
 							chip.ForceMemo(c)
 							if !chip.HasPacked32(c, "h") || chip.HasPacked32(c, "g") {
 								t.Fatal("want tanh's units (h) from the 32-bit table, softplus's (g, saturating) from the 64-bit one")
 							}
 							drive(t, c, 150, 3, amp, v.loss == network.LossCrossEntropy)
-							return chip.Digest(c), c.Counters()
 						}
-						a, ca := run(true)
-						b, cb := run(false)
+						a, ca := runKernels(t, p, true, run, chip.WithAnalog(die.a))
+						b, cb := runKernels(t, p, false, run, chip.WithAnalog(die.a))
 						if a != b {
 							t.Fatalf("kernels and loops differ after 150 steps (counters %v / %v)", ca.Total.Vars, cb.Total.Vars)
 						}
@@ -227,18 +249,9 @@ func TestKernelsMatchLoopsWide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(kernels bool) uint64 {
-		defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
-		defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
-		c, err := chip.New(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		drive(t, c, 12, 4, 1.5, false)
-		return chip.Digest(c)
-	}
-	if a, b := run(true), run(false); a != b {
+	run := func(c *chip.Chip) { drive(t, c, 12, 4, 1.5, false) }
+	a, _ := runKernels(t, p, true, run)
+	if b, _ := runKernels(t, p, false, run); a != b {
 		t.Fatal("kernels and loops differ on 256-wide rows")
 	}
 }
@@ -256,20 +269,12 @@ func TestKernelsMatchLoopsMNIST1D(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(kernels bool) (uint64, chip.Counters) {
-		defer chip.SetNeuronKernel(chip.SetNeuronKernel(kernels))
-		defer chip.SetAdamKernel(chip.SetAdamKernel(kernels))
-		c, err := chip.New(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+	run := func(c *chip.Chip) {
 		chip.ForceMemo(c)
 		drive(t, c, 40, 2, 3, true)
-		return chip.Digest(c), c.Counters()
 	}
-	a, ca := run(true)
-	b, cb := run(false)
+	a, ca := runKernels(t, p, true, run)
+	b, cb := runKernels(t, p, false, run)
 	if a != b {
 		t.Fatalf("kernels and loops differ after 40 steps (counters %v / %v)", ca.Total.Vars, cb.Total.Vars)
 	}

@@ -171,6 +171,16 @@
 	VPSRLQ  $31, z, t; \
 	VPXORQ  t, z, z
 
+// MIXNK loads SplitMix64's constants: Z29 its increment γ (the draws' idx·γ), Z30,
+// Z31 MIXN's multipliers (AX scratch).
+#define MIXNK \
+	MOVQ         $0x9E3779B97F4A7C15, AX; \
+	VPBROADCASTQ AX, Z29; \
+	MOVQ         $0xBF58476D1CE4E5B9, AX; \
+	VPBROADCASTQ AX, Z30; \
+	MOVQ         $0x94D049BB133111EB, AX; \
+	VPBROADCASTQ AX, Z31
+
 // func neuronErrorKernel(a *neuronArgs)
 // The prospective error neuron: inst = sat(rhe(r′·ε, dInst)), Δv = inst − v,
 // ĕ = sat(rhe(v·2^fmr + (τm/τr)·Δv, dEBP)), v ← sat(rhe(v·2^fdtr + (dt/τr)·Δv, dV)),
@@ -215,12 +225,7 @@ TEXT ·neuronErrorKernel(SB), NOSPLIT, $0-8
 	CMPQ         N_BLOCKBUS(DI), $0
 	JEQ          2(PC)
 	VPXORQ       Z25, Z25, Z25
-	MOVQ         $0x9E3779B97F4A7C15, AX
-	VPBROADCASTQ AX, Z29
-	MOVQ         $0xBF58476D1CE4E5B9, AX
-	VPBROADCASTQ AX, Z30
-	MOVQ         $0x94D049BB133111EB, AX
-	VPBROADCASTQ AX, Z31
+	MIXNK
 	XORQ         BX, BX
 
 eloop:
@@ -559,12 +564,7 @@ TEXT ·busKernel(SB), NOSPLIT, $0-8
 	VMOVDQU64    B_LANES(DI), Z14
 	MOVQ         $1, AX
 	VPBROADCASTQ AX, Z22
-	MOVQ         $0x9E3779B97F4A7C15, AX
-	VPBROADCASTQ AX, Z29
-	MOVQ         $0xBF58476D1CE4E5B9, AX
-	VPBROADCASTQ AX, Z30
-	MOVQ         $0x94D049BB133111EB, AX
-	VPBROADCASTQ AX, Z31
+	MIXNK
 	XORQ         BX, BX
 
 bloop:
