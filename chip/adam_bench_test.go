@@ -40,14 +40,14 @@ func BenchmarkAdamChip(b *testing.B) {
 			defer chip.SetAdamKernel(chip.SetAdamKernel(!scalar))
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			t0 := threadCPU()
+			t0 := chip.ThreadCPU()
 			for i := range b.N {
 				if i%8 == 0 {
 					restore()
 				}
 				run()
 			}
-			b.ReportMetric(float64(threadCPU()-t0)/float64(b.N*n), "cpu-ns/synapse")
+			b.ReportMetric(float64(chip.ThreadCPU()-t0)/float64(b.N*n), "cpu-ns/synapse")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/synapse")
 		})
 	}

@@ -126,3 +126,7 @@ func HasPacked32(c *Chip, name string) bool {
 	}
 	return false
 }
+
+// ThreadCPU and ProcessCPU are the calling thread's and the process's CPU time in ns
+// (0 where not available), for the benchmarks.
+var ThreadCPU, ProcessCPU = threadNanos, processNanos

@@ -56,11 +56,11 @@ func BenchmarkPhases(b *testing.B) {
 func benchPhase(b *testing.B, c *chip.Chip, ph int) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	t0 := threadCPU()
+	t0 := chip.ThreadCPU()
 	for range b.N {
 		chip.RunPhase(c, ph)
 	}
-	b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(chip.ThreadCPU()-t0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkWorkers times whole MNIST-1D steps (learning on) on 1 and 2 workers:
@@ -86,11 +86,11 @@ func BenchmarkWorkers(b *testing.B) {
 				chip.ForceMemo(c)
 				drive(b, c, 20, 1, 1, true)
 				b.ResetTimer()
-				t0 := processCPU()
+				t0 := chip.ProcessCPU()
 				for range b.N {
 					chip.RunPhase(c, chip.PhaseStep)
 				}
-				b.ReportMetric(float64(processCPU()-t0)/float64(b.N), "proc-cpu-ns/op")
+				b.ReportMetric(float64(chip.ProcessCPU()-t0)/float64(b.N), "proc-cpu-ns/op")
 			})
 		}
 		// The machine's own parallelism: two chips on one worker each, stepping at the
@@ -108,7 +108,7 @@ func BenchmarkWorkers(b *testing.B) {
 				cs[i] = c
 			}
 			b.ResetTimer()
-			t0 := processCPU()
+			t0 := chip.ProcessCPU()
 			var wg sync.WaitGroup
 			for _, c := range cs {
 				wg.Add(1)
@@ -120,7 +120,7 @@ func BenchmarkWorkers(b *testing.B) {
 				}()
 			}
 			wg.Wait()
-			b.ReportMetric(float64(processCPU()-t0)/float64(2*b.N), "proc-cpu-ns/op")
+			b.ReportMetric(float64(chip.ProcessCPU()-t0)/float64(2*b.N), "proc-cpu-ns/op")
 		})
 	}
 }
